@@ -1,0 +1,3 @@
+from cercabandi.flows.cli import main
+
+main()

@@ -1,0 +1,93 @@
+"""Settings: one pydantic-settings class, read at the composition roots and passed down."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration from ``CERCABANDI_*`` environment variables or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CERCABANDI_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None  # default: SQLite in data_dir
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    mail_from: str = "cercabandi <cercabandi@localhost>"
+    contact_email: str = "welfare-rigenerazione@cittametropolitana.mi.it"
+    timezone: str = "Europe/Rome"
+    secret_key: SecretStr = SecretStr("change-me-in-production")
+    base_url: str = "http://127.0.0.1:8000"  # where the review application is reachable, for links
+    nightly_cron: str = "0 2 * * *"
+    prefect_api_url: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception as exc:  # ZoneInfoNotFoundError or ValueError for malformed keys
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'Europe/Rome'") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'cercabandi.sqlite3').resolve()}"
+
+    @property
+    def prefect_home(self) -> Path:
+        return (self.data_dir / "prefect").resolve()
+
+    @property
+    def raw_dir(self) -> Path:
+        return (self.data_dir / "raw").resolve()
+
+    @property
+    def outbox_dir(self) -> Path:
+        return (self.data_dir / "outbox").resolve()
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def prefect_environment(self) -> dict[str, str]:
+        """Environment for Prefect: its state lives under the data directory, no telemetry."""
+        env = {
+            "PREFECT_HOME": str(self.prefect_home),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+            "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
+        }
+        if self.prefect_api_url:
+            env["PREFECT_API_URL"] = self.prefect_api_url
+        return env
+
+    def redacted(self) -> dict[str, str]:
+        """Settings for display, secrets masked."""
+        shown: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr) or name in {"smtp_password", "secret_key"}:
+                shown[name] = "********" if value else ""
+            elif name == "database_url" and value and "@" in str(value):
+                scheme, _, rest = str(value).partition("://")
+                shown[name] = f"{scheme}://********@{rest.split('@', 1)[1]}"
+            else:
+                shown[name] = "" if value is None else str(value)
+        return shown

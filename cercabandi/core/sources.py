@@ -1,0 +1,120 @@
+"""The publishers we watch: one explicit registry, no registration by import side effects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cercabandi.core.vocab import Level
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: str
+    name: str
+    url: str
+    level: Level
+    format: str
+    licence: str
+    cadence: str
+    extracted: str
+    silent_after_days: int = 7  # no item for this long and the source is reported as silent
+
+
+SOURCES: dict[str, SourceInfo] = {
+    s.id: s
+    for s in (
+        SourceInfo(
+            "eu_sedia",
+            "EU Funding & Tenders Portal",
+            "https://ec.europa.eu/info/funding-tenders/opportunities/portal/",
+            Level.EU,
+            "JSON search API (SEDIA) + topic detail JSON",
+            "Commission reuse policy (Decision 2011/833/EU)",
+            "daily",
+            "topics of types 1/2/8 forthcoming or open: deadlines, programme, conditions, budget overview",
+        ),
+        SourceInfo(
+            "lombardia_bandi",
+            "Regione Lombardia - Bandi Online",
+            "https://www.bandi.regione.lombardia.it/",
+            Level.REGIONAL,
+            "Socrata JSON (bukx-h2uy) + HTML detail pages",
+            "CC0 1.0 (open data); site terms",
+            "daily",
+            "dates and hour of closing, 'Chi può partecipare', funding sources, attachments",
+        ),
+        SourceInfo(
+            "it_incentivi",
+            "incentivi.gov.it (MIMIT)",
+            "https://www.incentivi.gov.it/",
+            Level.NATIONAL,
+            "Solr JSON export",
+            "IODL 2.0",
+            "weekly",
+            "measures open to public bodies and non-profits: sections, dates, applicants",
+        ),
+        SourceInfo(
+            "it_padigitale",
+            "PA digitale 2026",
+            "https://padigitale2026.gov.it/",
+            Level.NATIONAL,
+            "JSON (GitHub open data)",
+            "CC BY 4.0",
+            "weekly",
+            "PNRR digital-PA calls: measure, dates, amounts, soggetti destinatari",
+        ),
+        SourceInfo(
+            "it_italiadomani",
+            "Italia Domani - bandi delle amministrazioni titolari",
+            "https://www.italiadomani.gov.it/",
+            Level.NATIONAL,
+            "HTML fragment (20 per page)",
+            "CC BY 4.0",
+            "weekly",
+            "PNRR calls: opening, area, type, destinatari, measure",
+        ),
+        SourceInfo(
+            "it_coesione",
+            "Dipartimento per le politiche di coesione",
+            "https://politichecoesione.governo.it/",
+            Level.NATIONAL,
+            "HTML",
+            "CC BY 4.0",
+            "weekly",
+            "calls and notices: dates, text, attachments",
+        ),
+        SourceInfo(
+            "it_dait",
+            "Ministero dell'Interno - DAIT finanza locale",
+            "https://dait.interno.gov.it/finanza-locale/",
+            Level.NATIONAL,
+            "HTML news pages",
+            "site terms (public information)",
+            "weekly",
+            "decrees and communications on contributions to comuni",
+            silent_after_days=30,
+        ),
+        SourceInfo(
+            "fnd_cariplo",
+            "Fondazione Cariplo",
+            "https://www.fondazionecariplo.it/it/bandi.html",
+            Level.FOUNDATION,
+            "HTML + PDF",
+            "site terms (public information)",
+            "weekly",
+            "calls: budget, min/max contribution, co-financing, deadlines, beneficiaries",
+            silent_after_days=90,
+        ),
+        SourceInfo(
+            "eu_urban_initiative",
+            "European Urban Initiative",
+            "https://urban-initiative.eu/",
+            Level.EU,
+            "HTML",
+            "site terms (public information)",
+            "weekly",
+            "Innovative Actions calls for urban authorities: budget, co-financing, deadlines",
+            silent_after_days=180,
+        ),
+    )
+}

@@ -1,0 +1,155 @@
+"""Controlled vocabularies shared by every stage.
+
+Values are short, stable English slugs (stored in the database and used in code);
+``LABELS_IT`` gives the Italian wording shown to users.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ApplicantType(StrEnum):
+    """Who may apply for a call, or who proposes a project."""
+
+    COMUNE = "comune"
+    CITTA_METROPOLITANA = "citta_metropolitana"  # also provincia
+    UNIONE_COMUNI = "unione_comuni"
+    OTHER_PUBLIC = "other_public"
+    SCHOOL = "school"
+    HEALTH_AUTHORITY = "health_authority"
+    THIRD_SECTOR = "third_sector"  # ETS, APS, ODV, cooperative sociali, fondazioni
+    UNIVERSITY_RESEARCH = "university_research"
+    BUSINESS = "business"
+    CITIZEN = "citizen"
+
+
+class Level(StrEnum):
+    EU = "eu"
+    NATIONAL = "national"
+    REGIONAL = "regional"
+    LOCAL = "local"
+    FOUNDATION = "foundation"
+
+
+class Instrument(StrEnum):
+    GRANT = "grant"
+    LOAN = "loan"
+    PRIZE = "prize"
+    OTHER = "other"
+
+
+class CallStatus(StrEnum):
+    """Derived from the dates and a given ``now``; never stored."""
+
+    FORTHCOMING = "forthcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class TerritoryScope(StrEnum):
+    EU = "eu"
+    ITALY = "italy"
+    LOMBARDIA = "lombardia"
+    COMUNI = "comuni"  # a list of ISTAT codes
+
+
+class ProjectStage(StrEnum):
+    IDEA = "idea"
+    FEASIBILITY = "feasibility"  # studio di fattibilità / PFTE
+    FINAL_DESIGN = "final_design"  # progetto definitivo
+    EXECUTIVE_DESIGN = "executive_design"  # progetto esecutivo
+    UNDER_WAY = "under_way"
+    COMPLETED = "completed"
+
+
+class ReviewTag(StrEnum):
+    RELEVANT = "relevant"
+    NOT_RELEVANT = "not_relevant"
+
+
+class ReviewReason(StrEnum):
+    """Why a volunteer said a call does not fit."""
+
+    APPLICANT_TYPE = "applicant_type"
+    TERRITORY = "territory"
+    THEME = "theme"
+    BUDGET = "budget"
+    TIMING = "timing"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    VOLUNTEER = "volunteer"
+
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+PUBLIC_BODIES: frozenset[ApplicantType] = frozenset(
+    {
+        ApplicantType.COMUNE,
+        ApplicantType.CITTA_METROPOLITANA,
+        ApplicantType.UNIONE_COMUNI,
+        ApplicantType.OTHER_PUBLIC,
+        ApplicantType.SCHOOL,
+        ApplicantType.HEALTH_AUTHORITY,
+    }
+)
+
+LABELS_IT: dict[str, str] = {
+    ApplicantType.COMUNE: "Comune",
+    ApplicantType.CITTA_METROPOLITANA: "Città metropolitana / Provincia",
+    ApplicantType.UNIONE_COMUNI: "Unione di comuni",
+    ApplicantType.OTHER_PUBLIC: "Altro ente pubblico",
+    ApplicantType.SCHOOL: "Scuola",
+    ApplicantType.HEALTH_AUTHORITY: "Azienda sanitaria",
+    ApplicantType.THIRD_SECTOR: "Terzo settore / non profit",
+    ApplicantType.UNIVERSITY_RESEARCH: "Università / ricerca",
+    ApplicantType.BUSINESS: "Impresa",
+    ApplicantType.CITIZEN: "Cittadini",
+    Level.EU: "Europeo",
+    Level.NATIONAL: "Nazionale",
+    Level.REGIONAL: "Regionale",
+    Level.LOCAL: "Locale",
+    Level.FOUNDATION: "Fondazione",
+    Instrument.GRANT: "Contributo a fondo perduto",
+    Instrument.LOAN: "Finanziamento agevolato",
+    Instrument.PRIZE: "Premio",
+    Instrument.OTHER: "Altro",
+    CallStatus.FORTHCOMING: "In apertura",
+    CallStatus.OPEN: "Aperto",
+    CallStatus.CLOSED: "Chiuso",
+    TerritoryScope.EU: "Unione europea",
+    TerritoryScope.ITALY: "Italia",
+    TerritoryScope.LOMBARDIA: "Lombardia",
+    TerritoryScope.COMUNI: "Comuni indicati",
+    ProjectStage.IDEA: "Idea",
+    ProjectStage.FEASIBILITY: "Fattibilità / PFTE",
+    ProjectStage.FINAL_DESIGN: "Progetto definitivo",
+    ProjectStage.EXECUTIVE_DESIGN: "Progetto esecutivo",
+    ProjectStage.UNDER_WAY: "In corso",
+    ProjectStage.COMPLETED: "Concluso",
+    ReviewTag.RELEVANT: "Pertinente",
+    ReviewTag.NOT_RELEVANT: "Non pertinente",
+    ReviewReason.APPLICANT_TYPE: "Soggetto non ammissibile",
+    ReviewReason.TERRITORY: "Territorio",
+    ReviewReason.THEME: "Tema",
+    ReviewReason.BUDGET: "Budget",
+    ReviewReason.TIMING: "Tempistica",
+    ReviewReason.DUPLICATE: "Duplicato",
+    ReviewReason.OTHER: "Altro",
+    Role.ADMIN: "Amministratore",
+    Role.STAFF: "Staff",
+    Role.VOLUNTEER: "Volontario",
+}
+
+
+def label_it(value: str) -> str:
+    """Italian label of a vocabulary value (the value itself when unknown)."""
+    return LABELS_IT.get(value, value)

@@ -1,0 +1,355 @@
+"""SQLAlchemy 2 models: every table of the pipeline.
+
+Conventions: datetimes are stored in UTC and come back timezone-aware on SQLite
+and PostgreSQL alike (``UTCDateTime``); JSON columns hold pydantic dumps of the
+canonical models; constraint names follow ``NAMING_CONVENTION`` so Alembic can
+alter them on SQLite (batch mode) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; returns them aware (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the database: pass a timezone-aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType}  # noqa: RUF012
+
+
+# ------------------------------------------------------------------ sources & raw
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500))
+    level: Mapped[str] = mapped_column(String(20))
+    format: Mapped[str] = mapped_column(String(100), default="")
+    licence: Mapped[str] = mapped_column(String(200), default="")
+    cadence: Mapped[str] = mapped_column(String(100), default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_success_at: Mapped[datetime | None]
+    last_item_count: Mapped[int | None] = mapped_column(Integer)
+
+
+class CrawlRun(Base):
+    """One crawl of one source. ``complete`` is true only for a successful, full listing."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    run_key: Mapped[str | None] = mapped_column(String(100), index=True)  # the nightly run it belongs to
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failing|failed
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    fill_rates: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    problems: Mapped[list[Any]] = mapped_column(JSONType, default=list)  # why it is failing
+    replay: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RawRecord(Base):
+    """Append-only: what a publisher said, verbatim. Identical payloads are stored once."""
+
+    __tablename__ = "raw_records"
+    __table_args__ = (UniqueConstraint("source_id", "native_id", "payload_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    native_id: Mapped[str] = mapped_column(String(300))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    fetched_at: Mapped[datetime]
+    record: Mapped[dict[str, Any]] = mapped_column(JSONType)  # RawCall.model_dump(mode="json")
+
+
+class Quarantine(Base):
+    """A raw record that could not be normalised, with reasons a person can act on."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("raw_record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raw_record_id: Mapped[int] = mapped_column(ForeignKey("raw_records.id"))
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    native_id: Mapped[str] = mapped_column(String(300))
+    reasons: Mapped[list[Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+# ----------------------------------------------------------------------- calls
+
+
+class Call(Base):
+    """The current version of a normalised call; ``data`` is the FundingCall dump."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    native_id: Mapped[str] = mapped_column(String(300))
+    canonical_id: Mapped[str | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(20), index=True)
+    programme: Mapped[str | None] = mapped_column(String(300))
+    issuer: Mapped[str | None] = mapped_column(String(300))
+    opening_date: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None] = mapped_column(index=True)  # the last deadline
+    rolling: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_by_publisher: Mapped[bool] = mapped_column(Boolean, default=False)
+    budget_total: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    applicant_types: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    raw_record_id: Mapped[int | None] = mapped_column(ForeignKey("raw_records.id"))
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    missing_count: Mapped[int] = mapped_column(Integer, default=0)  # complete crawls without it
+    missing_since: Mapped[datetime | None]
+
+    versions: Mapped[list[CallVersion]] = relationship(
+        back_populates="call", order_by="CallVersion.version", cascade="all, delete-orphan"
+    )
+
+
+class CallVersion(Base):
+    __tablename__ = "call_versions"
+    __table_args__ = (UniqueConstraint("call_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    diff: Mapped[list[Any]] = mapped_column(JSONType, default=list)  # [{"field", "old", "new"}]
+    created_at: Mapped[datetime]
+    raw_record_id: Mapped[int | None] = mapped_column(ForeignKey("raw_records.id"))
+
+    call: Mapped[Call] = relationship(back_populates="versions")
+
+
+# ------------------------------------------------------------- comuni & projects
+
+
+class Comune(Base):
+    __tablename__ = "comuni"
+
+    istat: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    province: Mapped[str] = mapped_column(String(2), default="MI")
+    population: Mapped[int | None] = mapped_column(Integer)
+    referent_email: Mapped[str | None] = mapped_column(String(300))
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    cup: Mapped[str | None] = mapped_column(String(15), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    proponent: Mapped[str | None] = mapped_column(String(300))
+    proponent_type: Mapped[str | None] = mapped_column(String(40))
+    stage: Mapped[str | None] = mapped_column(String(40), index=True)
+    estimated_cost: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    cofinancing_available: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    funding_obtained: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(300))
+    partners: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    themes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    comuni: Mapped[list[Comune]] = relationship(secondary="project_comuni", order_by="Comune.name")
+
+
+class ProjectComune(Base):
+    __tablename__ = "project_comuni"
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    istat: Mapped[str] = mapped_column(ForeignKey("comuni.istat"), primary_key=True, index=True)
+
+
+# ------------------------------------------------------------ matches & reviews
+
+
+class MatchRow(Base):
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("call_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(Integer)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # terms, gates, unknowns
+    matcher_version: Mapped[str] = mapped_column(String(40), default="")
+    first_matched_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # false once it drops out of the top-k
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    email: Mapped[str | None] = mapped_column(String(300))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ReviewRow(Base):
+    """A volunteer's or staff member's verdict on a call (for a project, or in general)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_call_project", "call_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"))
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(200))  # username or e-mail (one-click feedback)
+    tag: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    themes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    via: Mapped[str] = mapped_column(String(20), default="web")  # web | email | cli
+    created_at: Mapped[datetime]
+
+
+class Assignment(Base):
+    """Staff assign a call to a project or to a comune."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    istat: Mapped[str | None] = mapped_column(ForeignKey("comuni.istat"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+# ------------------------------------------------------------------- digests
+
+
+class Subscription(Base):
+    """Who gets a digest. Empty scopes mean everything."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(300), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    comuni: Mapped[list[Any]] = mapped_column(JSONType, default=list)  # ISTAT codes
+    themes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    projects: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    frequency: Mapped[str] = mapped_column(String(10), default="weekly")
+    language: Mapped[str] = mapped_column(String(2), default="it")
+    item_cap: Mapped[int] = mapped_column(Integer, default=20)
+    min_score: Mapped[float] = mapped_column(Float, default=0.0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    unsubscribed_at: Mapped[datetime | None]
+
+
+class DigestDelivery(Base):
+    """One digest for one recipient and one period: the key of idempotent sending."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("subscription_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(40))  # e.g. "daily:2026-11-21", "weekly:2026-W47"
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sending|sent|failed|empty
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    items: Mapped[list[Any]] = mapped_column(JSONType, default=list)  # item keys included
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class DigestSentItem(Base):
+    """What a recipient has already been told, so the next digest holds only news."""
+
+    __tablename__ = "digest_sent_items"
+    __table_args__ = (UniqueConstraint("subscription_id", "item_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(500))  # e.g. "match:<call>:<project>", "change:<call>:v3"
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("digest_deliveries.id"))
+    created_at: Mapped[datetime]

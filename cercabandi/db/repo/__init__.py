@@ -1,0 +1,1 @@
+"""Repository functions: each takes a ``session``; the caller owns the transaction."""

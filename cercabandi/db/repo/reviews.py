@@ -1,0 +1,56 @@
+"""Reviews: the one way a verdict on a call is recorded (web form, one-click e-mail, CLI)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cercabandi.core.models import Review
+from cercabandi.db.models import ReviewRow, User
+
+
+def record_review(session: Session, review: Review, *, via: str = "web", user_id: int | None = None) -> ReviewRow:
+    """Store a review. Validation (reason required for 'not relevant', ...) happened in ``Review``.
+
+    A reviewer repeating the same verdict on the same call and project (a double
+    click, an e-mail link opened twice) does not create a second row.
+    """
+    if user_id is None:
+        user_id = session.scalar(select(User.id).where(User.username == review.reviewer))
+    latest = session.scalar(
+        select(ReviewRow)
+        .where(
+            ReviewRow.call_id == review.call_id,
+            ReviewRow.project_id.is_(None) if review.project_id is None else ReviewRow.project_id == review.project_id,
+            ReviewRow.reviewer == review.reviewer,
+        )
+        .order_by(ReviewRow.created_at.desc(), ReviewRow.id.desc())
+        .limit(1)
+    )
+    if (
+        latest is not None
+        and latest.tag == review.tag.value
+        and latest.reason == (review.reason.value if review.reason else None)
+        and (latest.note or None) == (review.note or None)
+        and sorted(latest.themes or []) == sorted(review.themes)
+    ):
+        return latest
+    row = ReviewRow(
+        call_id=review.call_id,
+        project_id=review.project_id,
+        user_id=user_id,
+        reviewer=review.reviewer,
+        tag=review.tag.value,
+        reason=review.reason.value if review.reason else None,
+        note=review.note,
+        themes=list(review.themes),
+        via=via,
+        created_at=review.at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def reviews_for_call(session: Session, call_id: str) -> list[ReviewRow]:
+    return list(session.scalars(select(ReviewRow).where(ReviewRow.call_id == call_id).order_by(ReviewRow.created_at)))
