@@ -518,9 +518,9 @@ def link_duplicates(session: Session) -> list[DuplicateLink]:
 
     wanted: dict[str, tuple[str | None, str | None]] = {}
     links: list[DuplicateLink] = []
-    for members in groups.values():
-        canonical = min(members, key=priority)
-        for call_id in members:
+    for group in groups.values():
+        canonical = min(group, key=priority)
+        for call_id in group:
             if call_id == canonical:
                 wanted[call_id] = (None, None)
             else:
@@ -530,9 +530,9 @@ def link_duplicates(session: Session) -> list[DuplicateLink]:
 
     for row in rows:
         if (row.canonical_id, row.canonical_reason) != wanted[row.id]:
-            canonical_id, reason = wanted[row.id]
+            target, target_reason = wanted[row.id]
             session.execute(
-                update(Call).where(Call.id == row.id).values(canonical_id=canonical_id, canonical_reason=reason)
+                update(Call).where(Call.id == row.id).values(canonical_id=target, canonical_reason=target_reason)
             )
     session.flush()
     return sorted(links, key=lambda link: link.call_id)

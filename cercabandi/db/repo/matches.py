@@ -57,8 +57,8 @@ def store_matches(
     existing: dict[tuple[str, str], MatchRow] = {}
     scoped = sorted(scope | {p for _, p in wanted})
     for start in range(0, len(scoped), 500):
-        for row in session.scalars(select(MatchRow).where(MatchRow.project_id.in_(scoped[start : start + 500]))):
-            existing[(row.call_id, row.project_id)] = row
+        for found in session.scalars(select(MatchRow).where(MatchRow.project_id.in_(scoped[start : start + 500]))):
+            existing[(found.call_id, found.project_id)] = found
 
     new = updated = unchanged = reactivated = deactivated = 0
     for key, match in wanted.items():
