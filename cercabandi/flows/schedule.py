@@ -105,6 +105,10 @@ def serve_flow(
 
     if (cron is None) == (interval is None):
         raise ValueError("give exactly one of cron or interval")
-    schedule = Cron(cron, timezone=timezone) if cron else Interval(interval, timezone=timezone)
+    if cron is not None:
+        schedule = Cron(cron, timezone=timezone)
+    else:
+        assert interval is not None
+        schedule = Interval(interval, timezone=timezone)
     deployment = flow.to_deployment(name=name, schedules=[schedule], parameters=parameters or {})
     serve(deployment, print_starting_message=True)
