@@ -179,8 +179,8 @@ def stored_search_record(result: dict[str, Any]) -> dict[str, Any]:
 
 def _parse_title(result: dict[str, Any]) -> str | None:
     if _first(result, "type") == "8":  # the cascade call's own name; the topic title is its parent's
-        return _first(result, "caName") or _first(result, "title") or result.get("summary")
-    return _first(result, "title") or result.get("summary")
+        return _first(result, "caName") or _first(result, "title") or result.get("summary") or None
+    return _first(result, "title") or result.get("summary") or None
 
 
 def _parse_dates(result: dict[str, Any], detail: dict[str, Any] | None = None) -> list[Labelled]:
@@ -384,7 +384,8 @@ class EuSediaSpider(CercabandiSpider):
             return
         self.results.extend(r for r in results if isinstance(r, dict))
         self.crawler.stats.set_value("cercabandi/listing_total", total)  # type: ignore[union-attr]
-        if page * PAGE_SIZE < total and page < MAX_PAGES:
+        # Count what arrived rather than trusting pageSize: the API caps it silently.
+        if len(self.results) < total and page < MAX_PAGES:
             if not results:
                 self.mark_incomplete(f"search page {page} is empty but the API announced {total} results")
             else:
