@@ -114,7 +114,7 @@ def test_pipeline_validates_drops_with_reasons_and_appends(tmp_path: Path, now: 
         raw_call(source="src", url="https://x/1", fetched_at=now, native_id="1"),  # repeated
     ]
     for item in bad:
-        with pytest.raises(Exception, match="invalid|twice"):
+        with pytest.raises(Exception, match=r"invalid|twice"):
             pipeline.process_item(item)
     pipeline.close_spider()
     lines = output.read_text().splitlines()

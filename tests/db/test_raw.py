@@ -44,7 +44,7 @@ def test_ingest_counts_new_changed_and_stores_each_payload_once(
     later = now + timedelta(days=1)
     second = [_call(str(n), later) for n in range(11)] + [_call("0", later)]  # a repeat in the file
     second[3] = _call("3", later, title="New title")
-    run2, ingest2 = _run(session, _file(tmp_path / "2.jsonl", second), later)
+    _run2, ingest2 = _run(session, _file(tmp_path / "2.jsonl", second), later)
     assert (ingest2.items, ingest2.new, ingest2.changed, ingest2.unchanged, ingest2.stored) == (11, 0, 1, 10, 1)
     assert session.scalar(select(func.count()).select_from(RawRecord)) == 13
     assert raw.latest_records(session, "eu_sedia")["3"]["title"] == "New title"
