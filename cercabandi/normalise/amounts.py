@@ -101,7 +101,7 @@ _RIGHT_BUDGET = re.compile(
     r"^\s*(?:\)|,)?\s*(?:complessiv\w*|destinat\w*|stanziat\w*|disponibil\w*|di\s+dotazione|in\s+total)", re.IGNORECASE
 )
 _RIGHT_PER_PROJECT = re.compile(
-    r"^\s*(?:\)|,)?\s*(?:per\s+(?:progetto|intervento|beneficiario|comune|ente|domanda|proposta|soggetto|iniziativa)"
+    r"^\s*(?:\)|,)?\s*(?:per\s+(?:ciascun[oa]?\s+|ogni\s+|singol[oa]\s+)?(?:progetto|intervento|beneficiario|comune|ente|domanda|proposta|soggetto|iniziativa)"
     r"|per\s+(?:project|proposal|grant|applicant|beneficiary)|each)",
     re.IGNORECASE,
 )

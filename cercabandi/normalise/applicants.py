@@ -92,7 +92,7 @@ _RULES: tuple[tuple[str, frozenset[ApplicantType]], ...] = tuple(
             r"|\borganizzazion[ei]\s+di\s+volontariato\b|\bcooperativ[ae]\s+social[ei]\b|\bimpres[ae]\s+social[ei]\b|\bconsorzi\s+social[ei]\b"
             r"|\bfondazion[ei]\b|\bnon[-\s]?profit\b|\benti\s+ecclesiastic[ei]\b|\benti\s+religios[ei]\b|\bparrocchi[ae]\b|\boratori\b"
             r"|\bcooperative\s*/\s*associazioni\s+non\s+profit\b|\bassociazion[ei]\s+sportiv[ae]\b|\bentita\s+non\s+commercial[ei]\b"
-            r"|\borganizzazion[ei]\s+non\s+governativ[ae]\b|\bong\b|\benti\s+senza\s+scopo\s+di\s+lucro\b",
+            r"|\borganizzazion[ei]\s+non\s+governativ[ae]\b|\bong\b|\bsenza\s+(?:scopo|fini|finalita)\s+di\s+lucro\b|\bnon\s+lucrativ\w*",
             {A.THIRD_SECTOR},
         ),
         (r"(?<!\bcategoria\s)\bassociazion[ei]\b(?!\s+(?:di|dei)\s+(?:categoria|impres))", {A.THIRD_SECTOR}),

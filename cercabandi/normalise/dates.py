@@ -199,11 +199,13 @@ def _year(text: str) -> int:
     return year + 2000 if len(text) == 2 else year
 
 
-def _make_date(year: int, month: int, day: int, raw: str, problems: list[str]) -> date | None:
+def _make_date(
+    year: int, month: int, day: int, raw: str, problems: list[str], *, day_first: bool = False
+) -> date | None:
     try:
         return date(year, month, day)
     except ValueError:
-        if month > 12 and 1 <= day <= 12:
+        if day_first and month > 12 and 1 <= day <= 12:
             problems.append(f"'{raw}' is not a day-first date (month {month}?): written month first? not trusted")
         else:
             problems.append(f"'{raw}' is not a real date: ignored")
@@ -310,7 +312,7 @@ def find_dates(text: str) -> DateScan:
         else:
             if len(groups["ny"]) == 2 and groups["ns"] == ".":
                 continue  # "1.2.26" is more often a paragraph or version number than a date
-            day = _make_date(_year(groups["ny"]), int(groups["nm"]), int(groups["nd"]), raw, problems)
+            day = _make_date(_year(groups["ny"]), int(groups["nm"]), int(groups["nd"]), raw, problems, day_first=True)
         if day is None:
             continue
         if clock is None and not groups["iso"]:

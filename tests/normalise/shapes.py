@@ -38,7 +38,10 @@ def sedia_raw(result: dict[str, Any], fetched_at: datetime) -> RawCall:
     if len(deadlines) == 1:
         dates.append(Labelled(label="deadline", value=deadlines[0]))
     elif model == "two-stage" and len(deadlines) == 2:
-        dates += [Labelled(label="deadline: first stage", value=deadlines[0]), Labelled(label="deadline: second stage", value=deadlines[1])]
+        dates += [
+            Labelled(label="deadline: first stage", value=deadlines[0]),
+            Labelled(label="deadline: second stage", value=deadlines[1]),
+        ]
     else:
         dates += [Labelled(label=f"deadline: cut-off {n}", value=v) for n, v in enumerate(deadlines, 1)]
     extra = {k: v for k, v in (("type", kind), ("topic_identifier", _first(result, "identifier"))) if v}
@@ -114,7 +117,9 @@ def incentivi_raw(doc: dict[str, Any], fetched_at: datetime) -> RawCall:
     path = _text(get("zs_url", "Url")) or ""
     return RawCall(
         source="it_incentivi",
-        url=f"https://www.incentivi.gov.it{path}" if path.startswith("/") else "https://www.incentivi.gov.it/it/catalogo",
+        url=f"https://www.incentivi.gov.it{path}"
+        if path.startswith("/")
+        else "https://www.incentivi.gov.it/it/catalogo",
         fetched_at=fetched_at,
         native_id=str(_text(get("zs_nid", "ID_Incentivo"))),
         title=_text(get("zs_title", "Titolo")),

@@ -94,7 +94,7 @@ def map_eu_sedia(raw: RawCall, now: datetime) -> Draft:
             for d in draft.deadlines
         ]
     if kind == "8":
-        draft.issuer = draft.issuer or raw.extra.get("project_acronym") or "EU-funded project (cascade funding)"
+        draft.issuer = raw.issuer or raw.extra.get("project_acronym") or "EU-funded project (cascade funding)"
         draft.warn("cascade call: small grants run by an EU-funded project; its own rules apply")
     if kind == "0":
         draft.reasons.append("a procurement tender (SEDIA type 0) is out of scope: the eu_sedia spider should drop it")
