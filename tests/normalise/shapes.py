@@ -76,9 +76,12 @@ def socrata_raw(row: dict[str, Any], fetched_at: datetime) -> RawCall:
         native_id=row["codice_bando"],
         title=row.get("titolo_bando"),
         dates=dates,
+        territory="Lombardia",
         issuer=row.get("ente"),
-        extra={k: row[k] for k in ("tipo_strumento", "direzione_generale") if row.get(k)},
-        payload={"socrata": row},
+        extra={
+            k: str(row[k]) for k in ("tipo_strumento", "direzione_generale", "ente", "chiusura_adesione") if row.get(k)
+        },
+        payload={"index": row, "detail_url": None, "detail_html": None},
     )
 
 

@@ -177,7 +177,7 @@ def test_lombardia_bandi_detail_page(now: datetime) -> None:
         programme="PR Lombardia FESR 2021-2027",
         status="Aperto",
         extra={"tipo_strumento": "Bando"},
-        payload={"socrata": row},
+        payload={"index": row, "detail_url": None, "detail_html": None},
     )
     call = run(record, now)
     assert [d.at for d in call.deadlines] == [utc(2027, 9, 7, 10)]  # one deadline, with its hour
