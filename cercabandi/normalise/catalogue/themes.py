@@ -107,7 +107,7 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
         "energ",
         "fotovoltaic",
         "comunita energetic",
-        "cer",
+        "cer ",  # the acronym only: not "Cerro", "Cernusco"
         "efficientamento",
         "rinnovabil",
         "teleriscaldamento",
@@ -151,7 +151,7 @@ _LABELS = {fold(label): slug for slug, label in THEMES.items()}
 
 def themes_in_text(text: str) -> list[str]:
     """Theme slugs whose keywords occur in ``text``, in vocabulary order."""
-    key = fold(text)
+    key = fold(text) + " "
     return [slug for slug, pattern in _PATTERNS.items() if pattern.search(key)]
 
 
