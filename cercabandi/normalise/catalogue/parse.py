@@ -224,6 +224,7 @@ def parse_grid(grid: Grid, *, overrides: Mapping[str, str] | None = None, preset
     header_index, _ = _find_header(grid.rows, overrides, preset)
     header_row_number = grid.row_numbers[header_index]
     headers = [cell_text(v) for v in grid.rows[header_index]]
+    raw_width = len(headers)
     while headers and not headers[-1]:
         headers.pop()
     folded = {fold_header(h) for h in headers}
@@ -268,6 +269,20 @@ def parse_grid(grid: Grid, *, overrides: Mapping[str, str] | None = None, preset
             continue
         project, issues = _parse_row(number, row, columns, chosen)
         issues = row_errors.get(number, []) + issues
+        width = max((i + 1 for i, t in enumerate(texts) if t), default=0)
+        if grid.kind == "csv" and len(texts) > raw_width:
+            width = len(texts)
+        if width > max(len(headers), raw_width if grid.kind == "csv" else 0):
+            separator = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}.get(grid.delimiter or "", "separator")
+            issues = [
+                Issue(
+                    number,
+                    None,
+                    f"{width} cells but only {len(headers)} column headers: a {separator} inside a cell? "
+                    "Put such a cell in double quotes",
+                )
+            ]
+            project = None
         candidates.append((number, texts, project if not issues else None, issues))
     _flag_duplicates(candidates)
     for number, texts, project, issues in candidates:
@@ -353,6 +368,8 @@ def _parse_row(
         cells_by_key[fold_header(columns.headers[index])] = text
         if fld == "ignore":
             continue
+        if fld != "extra":
+            where[fld] = label
         fixed = garbled_text(text) if text else None
         if fixed is not None:
             issues.append(
@@ -368,7 +385,6 @@ def _parse_row(
             if text:
                 data["extra"][columns.headers[index]] = text
             continue
-        where[fld] = label
         try:
             value = _field_value(fld, raw, text)
         except ValueError as exc:
@@ -378,7 +394,7 @@ def _parse_row(
             data[fld] = value
     if preset is not None:
         preset.derive(cells_by_key, data)
-    if not data.get("title"):
+    if not data.get("title") and not any(i.column == where.get("title") for i in issues):
         issues.append(
             Issue(number, where.get("title"), "the title is empty: every project needs a title (a short name)")
         )
