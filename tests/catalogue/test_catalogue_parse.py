@@ -162,7 +162,7 @@ def test_text_garbled_by_a_wrong_encoding_is_an_error(tmp_path: Path) -> None:
 
 def test_bom_and_comma_delimiter(tmp_path: Path) -> None:
     path = tmp_path / "bom.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + 'Titolo,Comune,Costo\nScuola nuova,Rho,"1.200.000,00"\n'.encode())
+    path.write_bytes(b"\xef\xbb\xbf" + b'Titolo,Comune,Costo\nScuola nuova,Rho,"1.200.000,00"\n')
     parsed = load_catalogue(path)
     assert parsed.headers == ["Titolo", "Comune", "Costo"]
     assert parsed.projects[0].project.estimated_cost == Decimal("1200000.00")
@@ -242,7 +242,7 @@ def test_xlsx_merged_across_columns_is_an_error(tmp_path: Path) -> None:
 
 
 def test_xlsx_with_several_sheets(tmp_path: Path) -> None:
-    catalogue = [["Titolo", "Comune"], ["Piazza", "Rho"]]
+    catalogue: list[list[object]] = [["Titolo", "Comune"], ["Piazza", "Rho"]]
     path = _workbook(tmp_path / "due.xlsx", {"Istruzioni": [["Compilare un progetto per riga"]], "Progetti": catalogue})
     parsed = load_catalogue(path)  # only one sheet looks like a catalogue
     assert parsed.sheet == "Progetti"
@@ -251,7 +251,7 @@ def test_xlsx_with_several_sheets(tmp_path: Path) -> None:
     with pytest.raises(CatalogueFileError, match=r"has 3 sheets \('2025', '2026', 'Note'\): choose one with --sheet"):
         load_catalogue(path)
     assert load_catalogue(path, sheet="2026").sheet == "2026"
-    with pytest.raises(CatalogueFileError, match="no sheet '2027'.*'2025', '2026', 'Note'"):
+    with pytest.raises(CatalogueFileError, match=r"no sheet '2027'.*'2025', '2026', 'Note'"):
         load_catalogue(path, sheet="2027")
 
 
