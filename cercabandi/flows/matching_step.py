@@ -22,7 +22,7 @@ from cercabandi.db.repo.calls import MISSING_AFTER, call_from_row
 from cercabandi.db.repo.matches import store_matches
 from cercabandi.flows.normalising import load_callable
 
-DEFAULT_MATCHER = "cercabandi.matching:Matcher"
+DEFAULT_MATCHER = "cercabandi.matching.matcher:Matcher"
 DEFAULT_K = 20
 
 

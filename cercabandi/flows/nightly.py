@@ -102,7 +102,9 @@ def crawl_source_task(
     return crawl_one(settings, source_id, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
 
 
-@flow(name="crawl", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+# One source after the other, like the crawl command: the database (SQLite by default) has a
+# single writer, and each crawl is already a separate Scrapy process.
+@flow(name="crawl", task_runner=ThreadPoolTaskRunner(max_workers=1))  # type: ignore[arg-type]
 def crawl_flow(
     source_ids: list[str] | None = None,
     replay_dir: str | None = None,
@@ -112,11 +114,28 @@ def crawl_flow(
     """Crawl every source (or ``source_ids``) into the raw store; one failing source fails alone."""
     settings = Settings()
     load_callable(crawler)  # a missing crawl stage is one clear error, not nine failed sources
-    ids = source_ids or list(SOURCES)
+    ids = source_ids or _default_sources(crawler, replay_dir)
     # Replayed responses come from loopback: retrying them would only repeat the same answer.
     crawl = crawl_source_task.with_options(retries=0) if replay_dir else crawl_source_task
     futures = {sid: crawl.submit(settings, sid, replay_dir, run_key, crawler) for sid in ids}
     return [_crawl_outcome(sid, future) for sid, future in futures.items()]
+
+
+def _missing(path: str) -> str | None:
+    try:
+        load_callable(path)
+    except StageMissing as exc:
+        return str(exc)
+    return None
+
+
+def _default_sources(crawler: str, replay_dir: str | None) -> list[str]:
+    """Every source with a spider (and, when replaying, a recording), as the crawl glue decides."""
+    try:
+        resolve = load_callable(crawler.partition(":")[0] + ":resolve_sources")
+    except StageMissing:
+        return list(SOURCES)
+    return list(resolve(None, replay_dir=Path(replay_dir) if replay_dir else None))
 
 
 def _crawl_outcome(source_id: str, future: PrefectFuture[dict[str, Any]]) -> dict[str, Any]:
@@ -214,10 +233,13 @@ def match_flow(now: datetime | None = None, k: int = DEFAULT_K, matcher: str = D
 def digest_all(settings: Settings, *, now: datetime, dry_run: bool, digester: str = DIGESTER) -> dict[str, Any]:
     run_digests = load_callable(digester)
     context = context_for(settings)
-    result = run_digests(settings=settings, sessions=context.sessions, now=now, dry_run=dry_run)
+    result = run_digests(sessions=context.sessions, settings=settings, now=now, dry_run=dry_run)
     if isinstance(result, dict):
         return result
-    return {key: value for key, value in getattr(result, "__dict__", {"result": str(result)}).items()}
+    counts = result.counts() if hasattr(result, "counts") else {}
+    summary = result.summary() if hasattr(result, "summary") else str(result)
+    outbox = getattr(result, "outbox_dir", None)
+    return {"summary": summary, **counts, "outbox": str(outbox) if outbox else None}
 
 
 @task(name="send-digests", cache_policy=NO_CACHE)
@@ -245,6 +267,7 @@ def nightly_flow(
     run_key: str | None = None,
     crawl: bool = True,
     digest: bool = True,
+    digest_dry_run: bool | None = None,
     crawler: str = CRAWLER,
     normaliser: str = DEFAULT_NORMALISER,
     matcher: str = DEFAULT_MATCHER,
@@ -258,29 +281,22 @@ def nightly_flow(
     settings = Settings()
     now = now or utcnow()
     run_key = run_key or f"nightly-{now:%Y%m%dT%H%M%SZ}"
-    notes: list[str] = []
+    # A stage whose code is not installed is skipped with a note instead of failing the night.
+    missing = {
+        name: _missing(path)
+        for name, path in (("crawl", crawler), ("normalise", normaliser), ("match", matcher), ("digest", digester))
+    }
+    notes = [f"{name} skipped: {why}" for name, why in missing.items() if why]
     crawled: list[dict[str, Any]] | None = None
-    if crawl:
-        try:
-            crawled = crawl_flow(source_ids=source_ids, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
-        except StageMissing as exc:
-            notes.append(f"crawl skipped: {exc}")
+    if crawl and not missing["crawl"]:
+        crawled = crawl_flow(source_ids=source_ids, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
     normalised: dict[str, Any] = {"sources": [], "finish": None}
-    try:
+    if not missing["normalise"]:
         normalised = normalise_flow(crawled=crawled, now=now, normaliser=normaliser)
-    except StageMissing as exc:
-        notes.append(f"normalise skipped: {exc}")
-    match: dict[str, Any] | None = None
-    try:
-        match = match_flow(now=now, matcher=matcher)
-    except StageMissing as exc:
-        notes.append(f"match skipped: {exc}")
+    match = match_flow(now=now, matcher=matcher) if not missing["match"] else None
     digest_result: dict[str, Any] | None = None
-    if digest:
-        try:
-            digest_result = digest_flow(now=now, digester=digester)
-        except StageMissing as exc:
-            notes.append(f"digest skipped: {exc}")
+    if digest and not missing["digest"]:
+        digest_result = digest_flow(now=now, dry_run=digest_dry_run, digester=digester)
     return build_report(
         context_for(settings).sessions,
         now=now,

@@ -166,9 +166,13 @@ def render_report(report: RunReport, console: Console, *, tz: Any = None) -> Non
     for source, ids in report.newly_missing.items():
         console.print(f"[yellow]Missing from {source} after two complete crawls:[/] {', '.join(ids[:10])}")
     for silent in report.silent:
-        when = silent.last_item_at.astimezone(tz).strftime("%d/%m/%Y") if silent.last_item_at else "never"
+        if silent.last_item_at is None:
+            console.print(f"[yellow]Silent:[/] {silent.source_id} — no item ever stored")
+            continue
+        when = silent.last_item_at.astimezone(tz).strftime("%d/%m/%Y")
         console.print(
-            f"[yellow]Silent:[/] {silent.source_id} — nothing new since {when} (threshold {silent.silent_after_days} days)"
+            f"[yellow]Silent:[/] {silent.source_id} — nothing new or changed since {when} "
+            f"(threshold {silent.silent_after_days} days)"
         )
     if report.match is not None:
         m = report.match

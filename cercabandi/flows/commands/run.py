@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from cercabandi.core.sources import SOURCES
-from cercabandi.flows.commands._common import require_schema
+from cercabandi.flows.commands._common import prepare_prefect_environment, require_schema
 from cercabandi.flows.context import console, err_console, load_context
 
 
@@ -29,6 +29,7 @@ def run_cmd(
     one; its state lives in the data directory.
     """
     ctx = load_context()  # sets PREFECT_HOME before Prefect is imported
+    prepare_prefect_environment()
     require_schema(ctx)
     unknown = [s for s in source or [] if s not in SOURCES]
     if unknown:
