@@ -203,7 +203,8 @@ _DEADLINE = re.compile(
 _OPENING = re.compile(r"apertura|a\s+partire\s+da|aprir|apre\b|dalle\s+ore|opens?\b|opening|launch", re.IGNORECASE)
 _PUBLISHED = re.compile(r"pubblicat|published|data\s+di\s+pubblicazione", re.IGNORECASE)
 _CLOSING_NOTE = re.compile(
-    r"esauriment[oi]\s+(?:delle\s+|dei\s+|della\s+)?(?:fondi|risorse|dotazione|stanziamento|plafond)"
+    r"esauriment[oi]\s+(?:\w+\s+){0,2}?(?:delle\s+|dei\s+|della\s+)?(?:fondi|risorse|dotazion[ei]|stanziament[oi]|plafond)"
+    r"|salvo\s+(?:chiusura\s+anticipata\s+per\s+)?esauriment"
     r"|fino\s+a(?:d)?\s+esaurimento|a\s+sportello|until\s+(?:the\s+)?funds\s+(?:are|run)|while\s+funds\s+last"
     r"|first[- ]come,?\s+first[- ]served",
     re.IGNORECASE,
