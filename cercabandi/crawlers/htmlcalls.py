@@ -22,7 +22,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Attachment, RawCall
-from cercabandi.crawlers.spiderkit import MainPdfMixin, attachment, fetch_time, report_problem
+from cercabandi.crawlers.base import CercabandiSpider
+from cercabandi.crawlers.spiderkit import MainPdfMixin, attachment, report_problem
 from cercabandi.crawlers.textfacts import PageShapeError, clean, node_text, sentences
 
 NEXT_PAGE_CSS = (
@@ -162,7 +163,7 @@ def native_id_from_url(url: str) -> str:
     return re.sub(r"\.(html?|php|aspx?)$", "", segments[-1])
 
 
-class HtmlCallsSpider(MainPdfMixin, scrapy.Spider):
+class HtmlCallsSpider(MainPdfMixin, CercabandiSpider):
     """Listing pages -> call pages -> main PDF. Subclasses set where and how; ``build_item`` makes the record."""
 
     listing_url: ClassVar[str]
@@ -199,7 +200,9 @@ class HtmlCallsSpider(MainPdfMixin, scrapy.Spider):
         )
         if not links:
             if self._pages == 1:
-                report_problem(self, "empty_listing", f"{response.url}: no links to calls found, the list changed?")
+                report_problem(
+                    self, "empty_listing", f"{response.url}: no links to calls found, the list changed?", listing=True
+                )
             return
         self._calls += len(links)
         for link in links:
@@ -210,7 +213,7 @@ class HtmlCallsSpider(MainPdfMixin, scrapy.Spider):
     def parse_detail(self, response: Response, listing_text: str = "") -> Iterator[Any]:
         try:
             page = read_page(response.text, response.url, content_css=self.content_css, field_css=self.field_css)
-            item = self.build_item(page, listing_text=listing_text, fetched_at=fetch_time())
+            item = self.build_item(page, listing_text=listing_text, fetched_at=self.now)
         except (PageShapeError, ValueError) as exc:
             report_problem(self, "bad_page", str(exc))
             return
@@ -223,7 +226,9 @@ class HtmlCallsSpider(MainPdfMixin, scrapy.Spider):
     def page_failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        report_problem(self, "page_failed", f"{url}: {failure.getErrorMessage()}")
+        # A lost list page hides calls; a lost call page loses only that call.
+        is_listing = request is not None and request.callback == self.parse
+        report_problem(self, "page_failed", f"{url}: {failure.getErrorMessage()}", listing=is_listing)
 
 
 def facts_from_fields(fields: dict[str, str], mapping: dict[str, tuple[str, str]]) -> dict[str, list[Any]]:

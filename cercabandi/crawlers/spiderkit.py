@@ -1,8 +1,9 @@
 """Small pieces shared by the spiders of national sources and foundations.
 
 - ``report_problem``: a drift of the publisher's format is logged as an error and counted in the
-  crawl stats (``cercabandi/problems/<code>``), so the run summary shows it instead of a silent
-  zero.
+  crawl stats through ``CercabandiSpider.count_error`` (``cercabandi/errors/<code>``), so the run
+  summary shows it instead of a silent zero; a listing that could not be read to its end is also
+  marked incomplete, so no call is taken for gone.
 - ``MainPdfMixin``: follow a record's main PDF attachment, put its (capped) text into the raw
   record and only then yield it; a failed download or an unreadable file is written into the
   record's ``extra`` and never loses the record.
@@ -11,7 +12,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -19,19 +19,19 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Attachment, RawCall
+from cercabandi.crawlers.base import CercabandiSpider
 from cercabandi.crawlers.pdf import MAX_PDF_BYTES, extract_pdf_text
 
 
-def fetch_time() -> datetime:
-    """When a response was handled: the only clock a spider reads, always UTC."""
-    return datetime.now(UTC)
-
-
-def report_problem(spider: scrapy.Spider, code: str, message: str) -> None:
-    spider.logger.error("%s: %s", code, message)
-    crawler = getattr(spider, "crawler", None)
-    if crawler is not None and crawler.stats is not None:
-        crawler.stats.inc_value(f"cercabandi/problems/{code}", spider=spider)
+def report_problem(spider: scrapy.Spider, code: str, message: str, *, listing: bool = False) -> None:
+    """Log and count a problem; ``listing=True`` when it leaves the list of calls incomplete."""
+    if isinstance(spider, CercabandiSpider) and getattr(spider, "crawler", None) is not None:
+        if listing:
+            spider.mark_incomplete(f"{code}: {message}")
+        else:
+            spider.count_error(code, message)
+        return
+    spider.logger.error("%s: %s", code, message)  # outside a crawl (offline tests): the log is enough
 
 
 def is_pdf_link(url: str, text: str = "") -> bool:

@@ -35,7 +35,10 @@ def test_listing_keeps_public_bodies_and_non_profits_only() -> None:
 def test_record_fields_are_verbatim() -> None:
     items, _ = crawl("solr_all.json")
     public = items[0]
-    assert public.url == "https://www.incentivi.gov.it/it/catalogo/spazi-aperti-e-verdi-per-la-socialità-nei-comuni-lombardi"
+    assert (
+        public.url
+        == "https://www.incentivi.gov.it/it/catalogo/spazi-aperti-e-verdi-per-la-socialità-nei-comuni-lombardi"
+    )
     assert public.applicants == "Ente Pubblico"
     assert public.territory == "Lombardia"
     assert public.issuer == "Regione Lombardia"

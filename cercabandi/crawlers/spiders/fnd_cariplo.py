@@ -119,7 +119,7 @@ class FndCariploSpider(BrowserFallbackMixin, HtmlCallsSpider):
     def _unblock(self, response: Response) -> Iterator[scrapy.Request]:
         retry = self.retry_in_browser(response)
         if retry is None:
-            report_problem(self, "blocked", f"{response.url} answered {response.status} (bot protection)")
+            report_problem(self, "blocked", f"{response.url} answered {response.status} (bot protection)", listing=True)
             return
         self.logger.warning("HTTP %s from %s: asking again through the browser", response.status, response.url)
         yield retry

@@ -22,7 +22,8 @@ import scrapy
 from scrapy.http import Response
 
 from cercabandi.core.models import Labelled, RawCall
-from cercabandi.crawlers.spiderkit import fetch_time, report_problem
+from cercabandi.crawlers.base import CercabandiSpider
+from cercabandi.crawlers.spiderkit import report_problem
 from cercabandi.crawlers.textfacts import PageShapeError, clean, closing_notes, split_sections
 
 SITE = "https://www.incentivi.gov.it"
@@ -224,7 +225,7 @@ def parse_doc(doc: dict[str, Any], *, fetched_at: datetime) -> RawCall:
     )
 
 
-class ItIncentiviSpider(scrapy.Spider):
+class ItIncentiviSpider(CercabandiSpider):
     name = "it_incentivi"
     allowed_domains = ("www.incentivi.gov.it",)
     custom_settings = {"DOWNLOAD_TIMEOUT": 180}  # noqa: RUF012 - one large answer (~30 MB)
@@ -236,9 +237,9 @@ class ItIncentiviSpider(scrapy.Spider):
         try:
             docs, found, start = parse_page(response.body)
         except PageShapeError as exc:
-            report_problem(self, "bad_export", f"{response.url}: {exc}")
+            report_problem(self, "bad_export", f"{response.url}: {exc}", listing=True)
             return
-        fetched_at = fetch_time()
+        fetched_at = self.now
         kept = 0
         for doc in docs:
             if not is_for_public_or_nonprofit(doc):

@@ -22,8 +22,9 @@ from parsel import Selector
 from scrapy.http import Response
 
 from cercabandi.core.models import Labelled, RawCall
+from cercabandi.crawlers.base import CercabandiSpider
 from cercabandi.crawlers.browser import BrowserFallbackMixin, looks_blocked
-from cercabandi.crawlers.spiderkit import fetch_time, report_problem
+from cercabandi.crawlers.spiderkit import report_problem
 from cercabandi.crawlers.textfacts import PageShapeError, clean, node_text, slugify
 
 SITE = "https://www.italiadomani.gov.it"
@@ -84,15 +85,15 @@ def parse_measure(row: Selector) -> tuple[str | None, str | None]:
     return title, clean(description) or None
 
 
-def parse_item(row: Selector, *, page_url: str, fetched_at: datetime) -> RawCall:
-    link_node = row.css("p.text.ellipsis a, .description a, a.item-link, a[href]")
-    title = clean(" ".join(row.css("p.text.ellipsis")[0].css("::text").getall())) if row.css("p.text.ellipsis") else ""
+def parse_item(row: Selector, *, base_url: str, fetched_at: datetime) -> RawCall:
+    # The description column (title and link) is the first of the row; other columns reuse its classes.
+    description = row.css("div.column.description, div.col-lg-5.column")
+    link_node = description.css("a[href]")
+    title = clean(" ".join(description[0].css("p.text ::text").getall())) if description else ""
     href = link_node[0].attrib.get("href", "").strip() if link_node else ""
-    if not title and link_node:
-        title = clean(" ".join(link_node[0].css("::text").getall()))
     if not title:
         raise PageShapeError("a record (div.item-wrapper) without a description/title")
-    url = urljoin(page_url, href) if href else page_url
+    url = urljoin(base_url, href) if href else base_url
     row_id = row.attrib.get("id") or row.attrib.get("data-id")
     if row_id:
         native_id = row_id
@@ -134,7 +135,7 @@ def parse_item(row: Selector, *, page_url: str, fetched_at: datetime) -> RawCall
     )
 
 
-def parse_listing(html: str, *, page_url: str, fetched_at: datetime) -> tuple[list[RawCall], list[str], int]:
+def parse_listing(html: str, *, base_url: str, fetched_at: datetime) -> tuple[list[RawCall], list[str], int]:
     """Records of one page, the problems met, and how many ``div.item-wrapper`` the page had."""
     selector = Selector(text=html)
     rows = selector.css("div.item-wrapper")
@@ -142,13 +143,13 @@ def parse_listing(html: str, *, page_url: str, fetched_at: datetime) -> tuple[li
     problems: list[str] = []
     for row in rows:
         try:
-            items.append(parse_item(row, page_url=page_url, fetched_at=fetched_at))
+            items.append(parse_item(row, base_url=base_url, fetched_at=fetched_at))
         except (PageShapeError, ValueError) as exc:
             problems.append(str(exc))
     return items, problems, len(rows)
 
 
-class ItItaliadomaniSpider(BrowserFallbackMixin, scrapy.Spider):
+class ItItaliadomaniSpider(BrowserFallbackMixin, CercabandiSpider):
     name = "it_italiadomani"
     allowed_domains = ("www.italiadomani.gov.it",)
     browser_wait_for = "div.item-wrapper, .no-results, .search-results"
@@ -168,9 +169,11 @@ class ItItaliadomaniSpider(BrowserFallbackMixin, scrapy.Spider):
                 self.logger.warning("HTTP %s from %s: asking again through the browser", response.status, response.url)
                 yield retry
             else:
-                report_problem(self, "blocked", f"{response.url} answered {response.status} even to the browser")
+                report_problem(
+                    self, "blocked", f"{response.url} answered {response.status} even to the browser", listing=True
+                )
             return
-        items, problems, rows = parse_listing(response.text, page_url=response.url, fetched_at=fetch_time())
+        items, problems, rows = parse_listing(response.text, base_url=response.url, fetched_at=self.now)
         for problem in problems:
             report_problem(self, "bad_record", f"{response.url}: {problem}")
         fresh = [item for item in items if item.native_id not in self._seen]
@@ -181,4 +184,6 @@ class ItItaliadomaniSpider(BrowserFallbackMixin, scrapy.Spider):
         if rows >= PAGE_SIZE and fresh and offset // PAGE_SIZE + 1 < MAX_PAGES:
             yield self.page_request(page_url(offset + PAGE_SIZE), callback=self.parse)
         elif rows == 0 and offset == 0:
-            report_problem(self, "empty_listing", f"{response.url} lists no calls (div.item-wrapper): page changed?")
+            report_problem(
+                self, "empty_listing", f"{response.url} lists no calls (div.item-wrapper): page changed?", listing=True
+            )

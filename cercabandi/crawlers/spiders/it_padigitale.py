@@ -17,7 +17,8 @@ import scrapy
 from scrapy.http import Response
 
 from cercabandi.core.models import Labelled, RawCall
-from cercabandi.crawlers.spiderkit import fetch_time, report_problem
+from cercabandi.crawlers.base import CercabandiSpider
+from cercabandi.crawlers.spiderkit import report_problem
 from cercabandi.crawlers.textfacts import PageShapeError, slugify
 
 DATA_URL = "https://raw.githubusercontent.com/teamdigitale/padigitale2026-opendata/main/data/avvisi.json"
@@ -84,7 +85,7 @@ def parse_record(raw: dict[str, Any], verbatim: dict[str, Any], *, fetched_at: d
     )
 
 
-class ItPadigitaleSpider(scrapy.Spider):
+class ItPadigitaleSpider(CercabandiSpider):
     name = "it_padigitale"
     allowed_domains = ("raw.githubusercontent.com",)
 
@@ -95,9 +96,9 @@ class ItPadigitaleSpider(scrapy.Spider):
         try:
             records, verbatim = parse_file(response.body)
         except PageShapeError as exc:
-            report_problem(self, "bad_file", f"{response.url}: {exc}")
+            report_problem(self, "bad_file", f"{response.url}: {exc}", listing=True)
             return
-        fetched_at = fetch_time()
+        fetched_at = self.now
         seen: set[str] = set()
         for raw, text in zip(records, verbatim, strict=True):
             if not isinstance(raw, dict):
