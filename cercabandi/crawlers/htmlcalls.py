@@ -36,9 +36,9 @@ NEXT_PAGE_CSS = (
 )
 ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".zip", ".p7m")
 _APPLICANTS = re.compile(
-    r"possono\s+(?:candidarsi|partecipare|presentare)|soggetti\s+(?:ammissibili|beneficiari|destinatari|proponenti)"
-    r"|beneficiari|destinatari|rivolt[oa]\s+a|who\s+can\s+apply|eligible\s+(?:applicants|authorities|are)"
-    r"|urban\s+authorit|enti\s+(?:locali|pubblici)|enti\s+del\s+terzo\s+settore|organizzazioni\s+(?:senza|non)",
+    r"possono\s+(?:candidarsi|partecipare|presentare|accedere)|soggetti\s+(?:ammissibili|beneficiari|destinatari|proponenti)"
+    r"|beneficiari|destinatari|rivolt[oa]\s+a|who\s+can\s+apply|may\s+apply"
+    r"|\beligible\s+(?:are|applicants|authorities|bodies|entities|partners)|\bare\s+eligible",
     re.IGNORECASE,
 )
 
@@ -58,6 +58,7 @@ class Page:
     published: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)  # labelled facts of the page ("Scadenza": ...)
+    prose: str = ""  # the main text without the labelled-facts box (facts are not read twice)
 
 
 def read_listing(
@@ -130,10 +131,17 @@ def read_page(html: str, url: str, *, content_css: Sequence[str], field_css: str
                 value = whole[len(label) :].lstrip(": ").strip() if whole.startswith(label) else whole
             if label and value:
                 fields[label] = value
+    prose = node_text(main)
+    if field_css:
+        without_box = Selector(text=main.get())
+        for node in without_box.css(field_css):
+            node.drop()
+        prose = node_text(without_box)
     return Page(
         url=url,
         title=title,
         text=node_text(main),
+        prose=prose,
         html=main.get(),
         published=clean(published) or None,
         attachments=attachments,

@@ -142,7 +142,7 @@ _GRANT_MAX = re.compile(
     re.IGNORECASE,
 )
 _BUDGET = re.compile(
-    r"budget|dotazione|stanzia|risorse\s+(?:disponibili|complessive|destinate|stanziate)|plafond"
+    r"budget|dotazione|stanzia|destinat[ie]\s+a|importo\s+complessivo|complessiv[oa]\s+(?:di|pari)|risorse\s+(?:disponibili|complessive|destinate|stanziate)|plafond"
     r"|fondo\s+(?:complessivo|di)|a\s+disposizione|total\s+(?:erdf\s+)?(?:budget|amount|funding)|overall|allocat",
     re.IGNORECASE,
 )
@@ -186,7 +186,8 @@ _MONTHS = (
     r"|january|february|march|april|may|june|july|august|september|october|november|december"
 )
 _DATE = re.compile(
-    rf"\b\d{{1,2}}(?:°|º)?\s*(?:/|\.|-)\s*\d{{1,2}}(?:\s*(?:/|\.|-)\s*\d{{2,4}})?\b"
+    rf"\b\d{{1,2}}\s*(?:/|\.|-)\s*\d{{1,2}}\s*(?:/|\.|-)\s*\d{{2,4}}\b"
+    rf"|\b\d{{1,2}}/\d{{1,2}}\b"
     rf"|\b\d{{1,2}}(?:°|º)?\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b"
     rf"|\b(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}\b"
     rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b",

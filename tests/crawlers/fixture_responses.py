@@ -81,3 +81,22 @@ def check_expected(source: str, name: str, items: list[RawCall]) -> None:
 
 def labels(item: RawCall, kind: str) -> list[tuple[str, str]]:
     return [(entry.label, entry.value) for entry in getattr(item, kind)]
+
+
+def follow_pdf(spider: Any, request: scrapy.Request, source: str, pdf_name: str) -> list[RawCall]:
+    """Answer the spider's PDF request with a saved file and collect the finished record."""
+    assert request.callback is not None
+    response = Response(
+        url=request.url,
+        status=200,
+        body=fixture_bytes(source, pdf_name),
+        headers={"Content-Type": "application/pdf"},
+        request=request,
+    )
+    items, requests = split_output(request.callback(response))
+    assert requests == []
+    return items
+
+
+def detail(spider: Any, source: str, name: str, listing_text: str = "") -> tuple[list[RawCall], list[scrapy.Request]]:
+    return split_output(spider.parse_detail(fixture_response(source, name), listing_text=listing_text))

@@ -55,8 +55,8 @@ FIELDS: dict[str, tuple[str, str]] = {
 
 def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
     facts = facts_from_fields(page.fields, FIELDS)
-    dates: list[Labelled] = [*facts["dates"], *date_facts(page.text)]
-    amounts: list[Labelled] = [*facts["amounts"], *amount_facts(page.text)]
+    dates: list[Labelled] = [*facts["dates"], *date_facts(page.prose)]
+    amounts: list[Labelled] = [*facts["amounts"], *amount_facts(page.prose)]
     extra = dict(facts["extra"])
     if listing_text:
         extra["listing_text"] = listing_text
@@ -70,7 +70,7 @@ def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCal
         body=page.text,
         dates=unique(dates),
         amounts=unique(amounts),
-        applicants=extra.pop("destinatari", None) or applicant_sentences(page.text),
+        applicants=extra.pop("destinatari", None) or applicant_sentences(page.prose),
         territory="Lombardia e province di Novara e del Verbano-Cusio-Ossola",
         issuer=ISSUER,
         status=(facts["status"] or [None])[0],
