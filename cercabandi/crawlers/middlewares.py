@@ -141,7 +141,8 @@ class RecorderMiddleware:
             }
             self.recorder.add(
                 method=request.method,
-                url=request.url,
+                # In a replayed crawl the request went to the replay server: record what was asked.
+                url=request.meta.get(ORIGINAL_URL, request.url),
                 request_body=request.body or b"",
                 status=response.status,
                 headers=headers,
