@@ -57,10 +57,16 @@ def abort_heavy_resources(request: Any) -> bool:
     return bool(request.resource_type in ("image", "media", "font"))
 
 
-def playwright_settings(user_agent: str | None) -> dict[str, Any]:
+def browser_context(user_agent: str | None) -> dict[str, Any]:
+    """The browser context of the fallback: our user agent, Italian locale."""
     context: dict[str, Any] = {"java_script_enabled": True, "locale": "it-IT"}
     if user_agent:
         context["user_agent"] = user_agent
+    return context
+
+
+def playwright_settings() -> dict[str, Any]:
+    # No startup contexts: chromium is launched only when a request needs it, not for every crawl.
     return {
         "DOWNLOAD_HANDLERS": {
             "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
@@ -69,7 +75,6 @@ def playwright_settings(user_agent: str | None) -> dict[str, Any]:
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS},
-        "PLAYWRIGHT_CONTEXTS": {"default": context},
         # The browser keeps its own headers, so the cookies a challenge sets go back with the reload.
         "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": None,
         "PLAYWRIGHT_ABORT_REQUEST": abort_heavy_resources,
@@ -101,7 +106,7 @@ class BrowserFallbackMixin:
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)  # type: ignore[misc]
         settings.setdict(SLOW_RATE, priority="spider")
-        settings.setdict(playwright_settings(settings.get("USER_AGENT")), priority="spider")
+        settings.setdict(playwright_settings(), priority="spider")
 
     def _browser_mode(self) -> str:
         mode = str(getattr(self, "browser", "fallback")).lower()
@@ -127,8 +132,12 @@ class BrowserFallbackMixin:
     def _browser_meta(self) -> dict[str, Any]:
         from scrapy_playwright.page import PageMethod  # imported late: only browser runs need it
 
+        settings = getattr(self, "settings", None)
+        user_agent = settings.get("USER_AGENT") if settings is not None else None
         return {
             "playwright": True,
+            "playwright_context": "browser-fallback",
+            "playwright_context_kwargs": browser_context(user_agent),
             "playwright_page_methods": [
                 PageMethod("wait_for_selector", self.browser_wait_for, state="attached", timeout=45_000)
             ],

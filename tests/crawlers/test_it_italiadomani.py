@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cercabandi.crawlers.browser import CHROMIUM, looks_blocked, playwright_settings
+from cercabandi.crawlers.browser import CHROMIUM, browser_context, looks_blocked, playwright_settings
 from cercabandi.crawlers.spiders.it_italiadomani import ItItaliadomaniSpider, page_url
 from tests.crawlers.fixture_responses import check_expected, fixture_response, labels, split_output
 
@@ -87,7 +87,8 @@ def test_browser_always_marks_the_first_request() -> None:
 
 
 def test_browser_settings_use_debian_chromium_and_our_user_agent() -> None:
-    settings = playwright_settings("cercabandi/0.1 (+x; a@b.it)")
+    settings = playwright_settings()
     assert settings["PLAYWRIGHT_LAUNCH_OPTIONS"]["executable_path"] == CHROMIUM == "/usr/bin/chromium"
     assert "--no-sandbox" in settings["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
-    assert settings["PLAYWRIGHT_CONTEXTS"]["default"]["user_agent"] == "cercabandi/0.1 (+x; a@b.it)"
+    assert "PLAYWRIGHT_CONTEXTS" not in settings  # no browser launched unless a page needs it
+    assert browser_context("cercabandi/0.1 (+x; a@b.it)")["user_agent"] == "cercabandi/0.1 (+x; a@b.it)"
