@@ -84,8 +84,12 @@ def playwright_settings() -> dict[str, Any]:
 
 
 def looks_blocked(response: Response) -> bool:
-    """A bot-protection answer instead of the page: a blocking status or a challenge page."""
-    if response.status in BLOCK_STATUSES:
+    """A bot-protection answer instead of the page: a blocking status or a challenge page.
+
+    Through the browser the status is the first navigation's (the challenge's 403) even when the
+    challenge then reloaded the real page: there only the content counts.
+    """
+    if response.status in BLOCK_STATUSES and not response.meta.get("playwright"):
         return True
     head = response.body[:20_000]
     return any(marker in head for marker in _CHALLENGE_MARKERS)
