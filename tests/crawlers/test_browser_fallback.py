@@ -30,7 +30,7 @@ CHALLENGE = b"""<!DOCTYPE html><html><head><title>Just a moment...</title></head
 class _Protected(BaseHTTPRequestHandler):
     page = b""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         passed = "cb_clearance=ok" in (self.headers.get("Cookie") or "")
         body = self.page if passed else CHALLENGE
         self.send_response(200 if passed else 403)
