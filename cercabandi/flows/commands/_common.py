@@ -19,10 +19,11 @@ def require_schema(ctx: AppContext) -> None:
         raise typer.Exit(2)
 
 
-def prepare_prefect_environment() -> None:
+def prepare_prefect_environment(ctx: AppContext) -> None:
     """Before Prefect is imported: give its temporary server time to start on a busy machine
     (the default 20 s is not enough on two loaded cores; the first start migrates its database).
     """
     import os
 
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    ctx.settings.prefect_home.mkdir(parents=True, exist_ok=True)

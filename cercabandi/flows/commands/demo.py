@@ -21,7 +21,7 @@ def demo_cmd(
     """
     started = time.monotonic()
     ctx = load_context()  # PREFECT_HOME under the data directory before Prefect is imported
-    prepare_prefect_environment()
+    prepare_prefect_environment(ctx)
     from cercabandi.flows.demo import DEMO_RECORDINGS, prepare, top_matches
     from cercabandi.flows.nightly import nightly_flow
     from cercabandi.flows.report import render_report

@@ -29,7 +29,7 @@ def run_cmd(
     one; its state lives in the data directory.
     """
     ctx = load_context()  # sets PREFECT_HOME before Prefect is imported
-    prepare_prefect_environment()
+    prepare_prefect_environment(ctx)
     require_schema(ctx)
     unknown = [s for s in source or [] if s not in SOURCES]
     if unknown:
