@@ -39,7 +39,7 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         bigram_weight: float = 0.5,
         sublinear_tf: bool = True,
         title_weight: float = 1.0,
-        char_weight: float = 0.0,
+        char_weight: float = 0.3,
         char_ngram_range: tuple[int, int] = (3, 5),
         min_df: int = 1,
         max_chunk_bytes: int = 64 * 2**20,
