@@ -187,3 +187,29 @@ def evaluate(ranker: ScoringRanker, calls: CallsTable, pairs: PairsTable) -> tup
     ranker.fit(calls.titles, calls.bodies)
     ranks = pair_ranks(ranker.score_chunks(pairs.texts), calls, pairs)
     return summarise(ranks, pairs), ranks
+
+
+# One step of the analyser or ranker taken away (or changed) at a time: ``eval --ablation``.
+ABLATIONS: dict[str, dict[str, object]] = {
+    "without char n-grams": {"char_weight": 0.0},
+    "without bigrams": {"bigram_weight": 0.0},
+    "bigrams at full weight": {"bigram_weight": 1.0},
+    "without synonyms": {"synonyms": False},
+    "without acronyms": {"acronyms": False},
+    "without code tokens": {"codes": False},
+    "without stop words": {"stop_words": False},
+    "without stemming": {"stem": False},
+    "without sublinear tf": {"sublinear_tf": False},
+    "title weight 2": {"title_weight": 2.0},
+    "title weight 0.5": {"title_weight": 0.5},
+}
+
+KEY_METRICS = (
+    "call/all/pairs/recall@10",
+    "call/honest/pairs/recall@10",
+    "call/all/pairs/mrr",
+    "call/honest/pairs/mrr",
+    "call/all/calls/recall@10",
+    "measure/all/pairs/recall@10",
+    "measure/honest/pairs/recall@10",
+)

@@ -12,7 +12,7 @@ optional character n-gram block (``char_weight`` > 0) is stacked beside the word
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -135,9 +135,14 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
     ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
         return top_k(queries, self.docs_ if docs is None else docs, k, max_chunk_bytes=self.max_chunk_bytes, hook=hook)
 
-    def score_chunks(self, texts: Sequence[str]):  # type: ignore[no-untyped-def]
+    def score_chunks(self, texts: Sequence[str]) -> Iterator[tuple[int, NDArray[np.float32]]]:
         """(offset, dense scores) per chunk of queries: the evaluation's view of any ranker."""
-        return iter_score_chunks(self.transform(texts), self.docs_, max_chunk_bytes=self.max_chunk_bytes)
+        return self.score_chunks_for(self.transform(texts), self.docs_)
+
+    def score_chunks_for(
+        self, queries: sp.csr_matrix, docs: sp.csr_matrix
+    ) -> Iterator[tuple[int, NDArray[np.float32]]]:
+        return iter_score_chunks(queries, docs, max_chunk_bytes=self.max_chunk_bytes)
 
     def feature_names(self) -> list[str]:
         """Names of the word features, in column order (unigrams, then bigrams)."""
