@@ -34,10 +34,48 @@ _APOSTROPHES = str.maketrans({"'": " ", "’": " ", "`": " ", "‘": " "})
 CODE_PREFIX = "§"
 
 
+def _fold_slow(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Latin letters with accents, folded once at import: most texts then need one translate() call.
+_FOLD_TABLE = {cp: _fold_slow(chr(cp)) for cp in range(0xC0, 0x250) if _fold_slow(chr(cp)) != chr(cp)}
+_FOLD_TABLE.update(_APOSTROPHES)
+
+
 def fold(text: str) -> str:
     """Lower case without accents: 'Comunità' -> 'comunita', 'perché' -> 'perche'."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    text = text.translate(_FOLD_TABLE)
+    if not text.isascii():
+        text = _fold_slow(text)
+    return text.lower()
+
+
+class CharAnalyser:
+    """Character n-grams inside words (like ``char_wb``), cached per word: fast on large corpora."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (3, 5)) -> None:
+        self.ngram_range = ngram_range
+        self._cache: dict[str, list[str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"ngram_range": self.ngram_range, "_cache": {}}
+
+    def _grams(self, word: str) -> list[str]:
+        grams = self._cache.get(word)
+        if grams is None:
+            padded = f" {word} "
+            low, high = self.ngram_range
+            grams = [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+            self._cache[word] = grams
+        return grams
+
+    def __call__(self, text: str) -> list[str]:
+        out: list[str] = []
+        for word in re.findall(r"[a-z0-9]+", fold(text)):
+            out.extend(self._grams(word))
+        return out
 
 
 def _words(text: str) -> list[str]:

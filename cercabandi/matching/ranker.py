@@ -12,7 +12,7 @@ optional character n-gram block (``char_weight`` > 0) is stacked beside the word
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,8 +21,16 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from cercabandi.matching.analysis import ItalianAnalyser, fold
+from cercabandi.matching.analysis import CharAnalyser, ItalianAnalyser
 from cercabandi.matching.topk import ChunkHook, iter_score_chunks, top_k
+
+
+def _unigrams(terms: list[str]) -> list[str]:
+    return terms
+
+
+def _bigrams(terms: list[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
 
 
 class TextRanker(BaseEstimator):  # type: ignore[misc]
@@ -67,7 +75,7 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
             ngram_range=ngram_range,
         )
 
-    def _tfidf(self, analyser: ItalianAnalyser) -> TfidfVectorizer:
+    def _tfidf(self, analyser: Callable[[list[str]], list[str]]) -> TfidfVectorizer:
         return TfidfVectorizer(analyzer=analyser, sublinear_tf=self.sublinear_tf, min_df=self.min_df, dtype=np.float32)
 
     def fit(self, titles: Sequence[str], bodies: Sequence[str]) -> TextRanker:
@@ -77,35 +85,46 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
             raise ValueError("cannot fit on zero calls")
         self.analyser_ = self.make_analyser()
         whole = [f"{t}\n{b}" for t, b in zip(titles, bodies, strict=True)]
-        self.word_vectorizer_ = self._tfidf(self.analyser_).fit(whole)
+        terms = self._terms(whole)
+        self.word_vectorizer_ = self._tfidf(_unigrams).fit(terms)
         self.bigram_vectorizer_: TfidfVectorizer | None = None
         if self.bigram_weight > 0:
-            self.bigram_vectorizer_ = self._tfidf(self.make_analyser((2, 2))).fit(whole)
+            self.bigram_vectorizer_ = self._tfidf(_bigrams).fit(terms)
         self.char_vectorizer_: TfidfVectorizer | None = None
         if self.char_weight > 0:
             self.char_vectorizer_ = TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=self.char_ngram_range,
-                preprocessor=fold,
+                analyzer=CharAnalyser(self.char_ngram_range),
                 sublinear_tf=self.sublinear_tf,
                 min_df=self.min_df,
                 dtype=np.float32,
             )
             self.char_vectorizer_.fit(whole)
-        self.docs_ = self._doc_vectors(titles, bodies, whole)
+        self.docs_ = self._doc_vectors(titles, bodies, whole, terms)
         return self
 
-    def _word_block(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def _terms(self, texts: Sequence[str]) -> list[list[str]]:
+        """Each text analysed once; the unigram and bigram vectorisers share the result."""
+        return [self.analyser_.terms(t) for t in texts]
+
+    def _word_block(self, texts: Sequence[str], terms: list[list[str]] | None = None) -> sp.csr_matrix:
         """Unigrams, and bigrams beside them with ``bigram_weight``: one L2-normalised block."""
-        unigrams = normalize(self.word_vectorizer_.transform(texts))
+        if terms is None:
+            terms = self._terms(texts)
+        unigrams = normalize(self.word_vectorizer_.transform(terms))
         if self.bigram_vectorizer_ is None:
             return unigrams
-        bigrams = normalize(self.bigram_vectorizer_.transform(texts))
+        bigrams = normalize(self.bigram_vectorizer_.transform(terms))
         return normalize(sp.hstack([unigrams, self.bigram_weight * bigrams], format="csr"))
 
-    def _doc_vectors(self, titles: Sequence[str], bodies: Sequence[str], whole: Sequence[str]) -> sp.csr_matrix:
+    def _doc_vectors(
+        self,
+        titles: Sequence[str],
+        bodies: Sequence[str],
+        whole: Sequence[str],
+        terms: list[list[str]] | None = None,
+    ) -> sp.csr_matrix:
         if self.title_weight == 1.0:
-            words = self._word_block(whole)
+            words = self._word_block(whole, terms)
         else:
             words = normalize(self.title_weight * self._word_block(titles) + self._word_block(bodies))
         return self._stack(words, whole)
