@@ -112,7 +112,6 @@ ACRONYMS: dict[str, str] = {
     "rsa": "residenza sanitaria assistenziale",
     "scu": "servizio civile universale",
     "ict": "tecnologie informazione comunicazione",
-    "ai": "intelligenza artificiale",
     "tac": "tomografia computerizzata apparecchiatura",
     "rmn": "risonanza magnetica apparecchiatura",
     "its": "istituti tecnici superiori",

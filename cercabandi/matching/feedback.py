@@ -106,9 +106,9 @@ def expand_docs(
         (pos if j.relevant else neg)[j.doc].append(j.query)
     background: sp.csr_matrix | None = None
     if params.doc_background > 0 and judgements:
-        # Words every judged project uses ("comune", "servizi", "realizzazione") say nothing about
-        # one call: learn only what the call's projects use MORE than judged projects in general.
-        background = params.doc_background * _mean_rows(queries, sorted({j.query for j in judgements}))
+        # Words every project uses ("comune", "servizi", "realizzazione") say nothing about one
+        # call: learn only what the call's projects use MORE than the projects at hand in general.
+        background = params.doc_background * sp.csr_matrix(queries.mean(axis=0))
 
     def learned(rows: list[int]) -> sp.csr_matrix:
         centroid = _mean_rows(queries, rows)

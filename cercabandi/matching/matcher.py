@@ -150,15 +150,24 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
                         results[row].dropped.append(
                             Dropped(call.id, project.id, float(score), check_gates(call, project, now))
                         )
-            idx, val = top_k_rows(block, k_eff)
+            # one spare place per call: a match that shares no word (only character n-grams) is dropped
+            idx, val = top_k_rows(block, min(2 * k_eff, len(self.calls_)))
             for i in range(block.shape[0]):
                 row = start + i
-                for rank, (d, score) in enumerate(zip(idx[i], val[i], strict=True), start=1):
-                    if not np.isfinite(score) or score <= self.min_score:
+                for d, score in zip(idx[i], val[i], strict=True):
+                    if not np.isfinite(score) or score <= self.min_score or len(results[row].matches) >= k_eff:
                         break
-                    results[row].matches.append(
-                        self._match(projects[row], int(d), float(score), rank, queries[row], docs[int(d)], now)
+                    match = self._match(
+                        projects[row],
+                        int(d),
+                        float(score),
+                        len(results[row].matches) + 1,
+                        queries[row],
+                        docs[int(d)],
+                        now,
                     )
+                    if match.terms:
+                        results[row].matches.append(match)
         return results
 
     def _vectors(

@@ -13,6 +13,7 @@ optional character n-gram block (``char_weight`` > 0) is stacked beside the word
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,7 +31,7 @@ def _unigrams(terms: list[str]) -> list[str]:
 
 
 def _bigrams(terms: list[str]) -> list[str]:
-    return [f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)]
+    return [f"{a} {b}" for a, b in pairwise(terms)]
 
 
 class TextRanker(BaseEstimator):  # type: ignore[misc]

@@ -15,6 +15,7 @@ from cercabandi.matching.evaluation import (
     ABLATIONS,
     KEY_METRICS,
     EvalDataError,
+    ScoringRanker,
     evaluate,
     load_calls,
     load_pairs,
@@ -61,7 +62,11 @@ def eval_cmd(
     )
     if pair_table.honest is None:
         console.print("[yellow]No is_pa_digitale_template / project_text_echoes_call columns: no honest subset.[/]")
-    rankers = {"cercabandi": TextRanker(), "tfidf_default": TfidfDefaultRanker(), "bm25": BM25Ranker()}
+    rankers: dict[str, ScoringRanker] = {
+        "cercabandi": TextRanker(),
+        "tfidf_default": TfidfDefaultRanker(),
+        "bm25": BM25Ranker(),
+    }
     results: dict[str, dict[str, float]] = {}
     for name, ranker in rankers.items():
         started = time.perf_counter()
