@@ -95,7 +95,11 @@ def build_digest(inputs: DigestInputs, *, now: datetime, tz: tzinfo, period: str
     versions_by_call: dict[str, list[VersionFact]] = defaultdict(list)
     heard_of = inputs.told_calls | set(inputs.interest_calls)
     for version in inputs.versions:
-        if version.key not in inputs.sent_keys and version.call_id in heard_of and version.call_id in inputs.calls:
+        call = inputs.calls.get(version.call_id)
+        if call is None or version.key in inputs.sent_keys or version.call_id not in heard_of:
+            continue
+        # a call past its deadline is no longer news, unless the news is that the publisher closed it
+        if version.call_id in open_calls or call.closed_by_publisher:
             versions_by_call[version.call_id].append(version)
     for call_id, versions in versions_by_call.items():
         versions.sort(key=lambda v: v.version)

@@ -101,12 +101,21 @@ def _date_pair(old: datetime, new: datetime, tz: tzinfo) -> tuple[str, str]:
     return short_date(old, tz, with_year=with_year), short_date(new, tz, with_year=with_year)
 
 
+def _dal(text: str) -> str:
+    """``dal 30/06``, but ``dall'08/06``: days read uno, otto, undici elide the article."""
+    return f"dall'{text}" if text[:2] in ("01", "08", "11") else f"dal {text}"
+
+
+def _al(text: str) -> str:
+    return f"all'{text}" if text[:2] in ("01", "08", "11") else f"al {text}"
+
+
 def _moved(what: str, old: datetime, new: datetime, tz: tzinfo) -> str:
     verb = "anticipata" if new < old else "spostata"
     old_text, new_text = _date_pair(old, new, tz)
     if old.astimezone(tz).date() == new.astimezone(tz).date():
         return f"{what} {verb} dalle {old_text} alle {new_text}"
-    return f"{what} {verb} dal {old_text} al {new_text}"
+    return f"{what} {verb} {_dal(old_text)} {_al(new_text)}"
 
 
 def _deadlines(old: Any, new: Any, tz: tzinfo) -> list[str]:
