@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from cercabandi.core.settings import Settings
+from cercabandi.digest.build import build_digest
 from cercabandi.digest.model import CallFacts, DeadlineFact, DigestInputs, MatchFact, SourceAlert, VersionFact
+from cercabandi.digest.render import RenderedDigest, render_digest
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -158,3 +161,49 @@ def staff_inputs(**overrides: object) -> DigestInputs:
     }
     values.update(overrides)
     return DigestInputs(**values)  # type: ignore[arg-type]
+
+
+def sample_settings() -> Settings:
+    """Explicit values for everything rendering reads, so the environment cannot change the output."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        timezone="Europe/Rome",
+        base_url="https://cercabandi.cittametropolitana.mi.it",
+        contact_email="welfare-rigenerazione@cittametropolitana.mi.it",
+        mail_from="cercabandi <cercabandi@cittametropolitana.mi.it>",
+        secret_key="sample-not-secret",  # type: ignore[arg-type]
+    )
+
+
+def rho_inputs() -> DigestInputs:
+    """A comune's referent: only Rho's projects, weekly, no name, no source problems."""
+    rho = tuple(m for m in MATCHES if m.comuni == ("Rho",))
+    return staff_inputs(
+        subscription_id=2,
+        email="lavoripubblici@comune.rho.mi.it",
+        name=None,
+        scope_label="il Comune di Rho",
+        matches=rho,
+        versions=(),
+        interest_calls=(),
+        told_calls=frozenset(),
+        source_alerts=(),
+    )
+
+
+def render_sample(inputs: DigestInputs, period: str) -> RenderedDigest:
+    settings = sample_settings()
+    digest = build_digest(inputs, now=NOW, tz=settings.tz, period=period)
+    return render_digest(digest, settings=settings, now=NOW)
+
+
+if __name__ == "__main__":  # python -m tests.digest.sample_inputs DIR: writes DIR/sample-digest.{html,txt}
+    import sys
+    from pathlib import Path
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
+    target.mkdir(parents=True, exist_ok=True)
+    sample = render_sample(staff_inputs(), "daily:2026-11-21")
+    (target / "sample-digest.html").write_text(sample.html, encoding="utf-8")
+    (target / "sample-digest.txt").write_text(f"Subject: {sample.subject}\n\n{sample.text}", encoding="utf-8")
+    print(f"wrote {target / 'sample-digest.html'} and {target / 'sample-digest.txt'}")
