@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from digest_world import RHO_EMAIL, SPORT_EMAIL, STAFF_EMAIL, Mailbox, World, add_version
 from icalendar import Calendar
 from sqlalchemy import func, select
 
@@ -18,8 +19,6 @@ from cercabandi.db.session import transaction
 from cercabandi.digest.send import SmtpTransport
 from cercabandi.digest.service import run_digests
 from cercabandi.digest.tokens import read_unsubscribe_token
-
-from .conftest import RHO_EMAIL, SPORT_EMAIL, STAFF_EMAIL, Mailbox, World, add_version
 
 
 def parts(message: EmailMessage) -> tuple[str, str, list[EmailMessage]]:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from digest_samples import CALLS, NOW, VERSIONS, staff_inputs
 
 from cercabandi.core.vocab import ReviewTag
 from cercabandi.digest.build import build_digest, period_key, reminder_threshold
@@ -21,8 +22,6 @@ from cercabandi.digest.tokens import (
     read_unsubscribe_token,
     unsubscribe_token,
 )
-
-from .sample_inputs import CALLS, NOW, VERSIONS, staff_inputs
 
 ROME = ZoneInfo("Europe/Rome")
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from digest_world import RHO, add_call, add_match, add_project, funding_call
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -14,8 +15,6 @@ from cercabandi.core.models import utcnow
 from cercabandi.db.models import Comune, DigestDelivery, Source, Subscription
 from cercabandi.db.session import make_engine, session_factory, transaction, upgrade
 from cercabandi.flows.cli import app
-
-from .conftest import RHO, add_call, add_match, add_project, funding_call
 
 runner = CliRunner()
 

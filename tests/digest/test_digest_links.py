@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from digest_world import STAFF_EMAIL, Mailbox, World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -16,8 +17,6 @@ from cercabandi.db.models import ReviewRow, Subscription
 from cercabandi.digest.service import run_digests
 from cercabandi.digest.tokens import feedback_token, unsubscribe_token
 from cercabandi.web.routes_feedback import router
-
-from .conftest import STAFF_EMAIL, Mailbox, World
 
 CALL = "it_incentivi:SPORT-PERIFERIE"
 

@@ -12,11 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+from digest_samples import NOW, render_sample, rho_inputs, sample_settings, staff_inputs
 from icalendar import Calendar
 
 from cercabandi.digest.tokens import read_feedback_token, read_unsubscribe_token
-
-from .sample_inputs import NOW, render_sample, rho_inputs, sample_settings, staff_inputs
 
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = os.environ.get("CERCABANDI_REGENERATE_GOLDEN") == "1"

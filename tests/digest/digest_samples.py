@@ -197,7 +197,9 @@ def render_sample(inputs: DigestInputs, period: str) -> RenderedDigest:
     return render_digest(digest, settings=settings, now=NOW)
 
 
-if __name__ == "__main__":  # python -m tests.digest.sample_inputs DIR: writes DIR/sample-digest.{html,txt}
+if (
+    __name__ == "__main__"
+):  # PYTHONPATH=. python tests/digest/digest_samples.py DIR: writes DIR/sample-digest.{html,txt}
     import sys
     from pathlib import Path
 
