@@ -99,3 +99,10 @@ def test_every_command_has_help() -> None:
     ):
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0 and len(result.output) > 100
+
+
+def test_comuni_are_resolved_tolerantly_with_suggestions(data_dir: Path) -> None:
+    ok = runner.invoke(app, ["subscriptions", "add", "a@b.it", "--comune", "sesto s. giovanni", "--comune", "15146"])
+    assert ok.exit_code == 0, ok.output
+    wrong = runner.invoke(app, ["subscriptions", "add", "a@b.it", "--comune", "Sesto San Giovani"])
+    assert wrong.exit_code == 2 and "did you mean Sesto San Giovanni" in wrong.output.replace("\n", " ")

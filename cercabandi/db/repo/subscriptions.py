@@ -13,7 +13,6 @@ message to SMTP and recording it: it is reported, never resent automatically
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cercabandi.core.comuni import resolve_comune, suggest_comuni
 from cercabandi.core.vocab import Frequency
 from cercabandi.db.models import Comune, DigestDelivery, DigestSentItem, Project, Subscription
 
@@ -36,31 +36,26 @@ class SubscriptionError(ValueError):
 # -------------------------------------------------------------- subscriptions
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", " ", letters).strip()
-
-
 def resolve_comuni(session: Session, names_or_codes: Iterable[str]) -> list[str]:
-    """ISTAT codes for comuni given by code or name (case and accents ignored)."""
-    by_name = {_fold(c.name): c.istat for c in session.scalars(select(Comune))}
-    codes = set(by_name.values())
+    """ISTAT codes for comuni given by code or name (tolerant: case, accents, "S."/"San"...)."""
+    codes = set(session.scalars(select(Comune.istat)))
     found: list[str] = []
     unknown: list[str] = []
     for given in names_or_codes:
         value = given.strip()
-        if value in codes:
-            found.append(value)
-        elif _fold(value) in by_name:
-            found.append(by_name[_fold(value)])
+        ref = resolve_comune(value)
+        if ref is not None and (ref.istat in codes or not codes):
+            found.append(ref.istat)
         else:
             unknown.append(given)
     if unknown:
-        hint = "" if codes else " (the comuni table is empty: run `cercabandi db upgrade`)"
+        hints = []
+        for name in unknown:
+            close = ", ".join(c.name for c in suggest_comuni(name))
+            hints.append(f"{name!r} (did you mean {close}?)" if close else repr(name))
         raise SubscriptionError(
-            f"unknown comune {', '.join(repr(u) for u in unknown)}: give the name or the six-digit ISTAT code "
-            f"of a comune of the Città metropolitana di Milano{hint}"
+            f"unknown comune {'; '.join(hints)}: give the name or the six-digit ISTAT code "
+            "of a comune of the Città metropolitana di Milano"
         )
     return sorted(set(found))
 
