@@ -63,6 +63,7 @@ class DigestRunReport:
     dry_run: bool
     outbox_dir: Path | None = None
     outcomes: list[DigestOutcome] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)  # filled at the end of the run: counts() as data
 
     def _count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -154,6 +155,7 @@ def run_digests(
                 detail=f"{type(exc).__name__}: {exc}",
             )
         report.outcomes.append(outcome)
+    report.totals = report.counts()
     log.info(report.summary())
     return report
 

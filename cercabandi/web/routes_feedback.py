@@ -12,6 +12,8 @@ Reads ``request.app.state.settings``, ``.sessions`` (sessionmaker) and ``.clock`
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 from urllib.parse import quote
 
@@ -32,12 +34,36 @@ from cercabandi.digest.tokens import TokenError, read_feedback_token, read_unsub
 
 router = APIRouter(tags=["digest links"])
 _ENV = template_env()
-_NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+PAGE_CSS = (
+    "body { font-family: Arial, Helvetica, sans-serif; background: #f3f4f6; color: #1f2933; margin: 0; }\n"
+    "main { max-width: 560px; margin: 40px auto; background: #fff; border: 1px solid #d9dde3; padding: 24px 28px; }\n"
+    "h1 { font-size: 22px; color: #0b4f8a; margin-top: 0; }\n"
+    "p, li, label { font-size: 16px; line-height: 24px; }\n"
+    ".muted { color: #52606d; }\n"
+    ".footer { margin-top: 28px; font-size: 13px; }\n"
+    ".error { color: #b42318; font-weight: bold; }\n"
+    "button { font-size: 16px; padding: 10px 18px; border: 0; border-radius: 4px; background: #0b4f8a; color: #fff; cursor: pointer; }\n"
+    "button.no { background: #b42318; }\n"
+    "fieldset { border: 1px solid #d9dde3; margin: 12px 0; }\n"
+    "textarea { width: 100%; min-height: 70px; font: inherit; }\n"
+)
+# The pages carry their own policy: no scripts at all, only this stylesheet (by hash), forms to ourselves.
+_CSP = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(PAGE_CSS.encode()).digest()).decode()}'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": _CSP,
+}
 
 
 def _page(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _ENV.get_template(f"pages/{template}.html.j2").render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=_NO_STORE)
+    html = _ENV.get_template(f"pages/{template}.html.j2").render(css=PAGE_CSS, **context)
+    return HTMLResponse(html, status_code=status_code, headers=_HEADERS)
 
 
 def _message(title: str, *lines: str, status_code: int = 200, error: bool = False, app_url: str | None = None):

@@ -140,3 +140,20 @@ def test_an_unsubscribe_token_cannot_be_used_as_feedback_and_vice_versa(
     assert client.post(f"/unsubscribe/{other_key}").status_code == 400
     with world.sessions() as s:
         assert s.get(Subscription, world.staff).active  # type: ignore[union-attr]
+
+
+def test_pages_allow_their_stylesheet_and_nothing_else(world: World, settings: Settings, now: datetime) -> None:
+    import base64
+    import hashlib
+
+    app = FastAPI()
+    app.state.settings, app.state.sessions, app.state.clock = settings, world.sessions, lambda: now
+    app.include_router(router)
+    token = unsubscribe_token(settings.secret_key, subscription_id=world.staff, email=STAFF_EMAIL, now=now)
+    page = TestClient(app).get(f"/unsubscribe/{token}")
+    style = re.search(r"<style>(.*?)</style>", page.text, re.S).group(1)  # type: ignore[union-attr]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    policy = page.headers["Content-Security-Policy"]
+    assert f"style-src 'sha256-{digest}'" in policy and "default-src 'none'" in policy
+    assert "style=" not in page.text and "<script" not in page.text
+    assert page.headers["Cache-Control"] == "no-store"
