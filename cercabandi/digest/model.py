@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+ITEM_KEY_MAX = 500  # digest_sent_items.item_key
+
 
 def item_key(kind: str, *parts: str | int) -> str:
-    """A sent-item key such as ``match:eu_sedia%3AX:P1``; parts are quoted so ids may hold colons."""
-    return ":".join([kind, *(quote(str(part), safe="") for part in parts)])
+    """A sent-item key such as ``match:eu_sedia%3AX:P1``; parts are quoted so ids may hold colons.
+
+    The call id stays readable in second place; an over-long tail is replaced by its hash.
+    """
+    key = ":".join([kind, *(quote(str(part), safe="") for part in parts)])
+    if len(key) <= ITEM_KEY_MAX:
+        return key
+    head = ":".join([kind, quote(str(parts[0]), safe="")]) if parts else kind
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{head[: ITEM_KEY_MAX - 70]}:~{digest}"
 
 
 @dataclass(frozen=True)

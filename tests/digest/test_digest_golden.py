@@ -2,7 +2,7 @@
 
 Regenerate after an intended change of wording or layout, then review the diff:
 
-    CERCABANDI_REGENERATE_GOLDEN=1 python -m pytest tests/digest/test_golden.py
+    CERCABANDI_REGENERATE_GOLDEN=1 python -m pytest tests/digest/test_digest_golden.py
 """
 
 from __future__ import annotations

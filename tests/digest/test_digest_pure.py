@@ -230,3 +230,10 @@ def test_a_call_closed_by_its_publisher_is_news_for_those_who_knew_it() -> None:
         staff_inputs(calls={**CALLS, call_id: closed}, versions=(version,)), now=NOW, tz=ROME, period="p"
     )
     assert [(e.call.id, e.changes) for e in digest.changed] == [(call_id, ("chiuso dall'ente prima della scadenza",))]
+
+
+def test_item_keys_fit_their_column_and_stay_distinct() -> None:
+    long_project = "P" * 600
+    key = item_key("match", "eu_sedia:X", long_project)
+    assert len(key) <= 500 and key.startswith("match:eu_sedia%3AX:~")
+    assert key != item_key("match", "eu_sedia:X", long_project + "2")

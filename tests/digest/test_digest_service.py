@@ -230,3 +230,25 @@ def test_unsubscribed_and_paused_recipients_get_nothing(
         sub.active = False
     report = run_digests(world.sessions, settings, now=now)
     assert report.sent == 2 and not mailbox.to(RHO_EMAIL)
+
+
+def test_two_runs_racing_for_the_same_delivery_claim_it_once(
+    world: World, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cercabandi.db.repo import subscriptions as repo
+
+    with world.sessions() as first:
+        assert repo.claim_delivery(
+            first, subscription_id=world.staff, period="daily:x", message_id="<a@b>", items=[], now=now
+        )
+        first.commit()
+    with world.sessions() as second:
+        # the other run read "no delivery yet" just before the first committed: its insert hits the unique key
+        monkeypatch.setattr(repo, "get_delivery", lambda *args: None)
+        lost = repo.claim_delivery(
+            second, subscription_id=world.staff, period="daily:x", message_id="<a@b>", items=[], now=now
+        )
+        second.commit()
+    assert lost is None
+    with world.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(DigestDelivery)) == 1
