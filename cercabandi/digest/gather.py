@@ -14,11 +14,11 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cercabandi.core.sources import SOURCES
@@ -33,6 +33,7 @@ from cercabandi.db.models import (
     MatchRow,
     Project,
     ProjectComune,
+    RawRecord,
     ReviewRow,
     Source,
     Subscription,
@@ -94,36 +95,38 @@ def load_snapshot(session: Session, *, now: datetime, tz: tzinfo) -> RunSnapshot
 
 
 def source_alerts(session: Session, *, now: datetime, tz: tzinfo) -> tuple[SourceAlert, ...]:
-    """Sources whose last crawl failed, or that sent no item for longer than they should."""
+    """Sources whose last crawl failed, or silent: nothing new or changed for longer than they should.
+
+    Silence is read from the raw store (a new raw record appears only when a publisher says something
+    new), as in the run report. Sources never crawled are left out: they are not in the nightly run.
+    """
+    newest = select(RawRecord.source_id, func.max(RawRecord.fetched_at)).group_by(RawRecord.source_id)
+    last_news: dict[str, datetime | None] = {source_id: at for source_id, at in session.execute(newest)}
     alerts: list[SourceAlert] = []
     for source in session.scalars(select(Source).where(Source.enabled.is_(True)).order_by(Source.id)):
-        runs = list(
-            session.scalars(
-                select(CrawlRun)
-                .where(CrawlRun.source_id == source.id)
-                .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-                .limit(50)
-            )
+        latest = session.scalar(
+            select(CrawlRun)
+            .where(CrawlRun.source_id == source.id, CrawlRun.status != "running")
+            .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+            .limit(1)
         )
-        if not runs:
-            continue  # never crawled: not enabled in the nightly run, nothing to report yet
-        latest = runs[0]
+        if latest is None:
+            continue
         if latest.status in ("failed", "failing"):
             when = short_date(latest.finished_at or latest.started_at, tz, with_year=True)
             detail = f" ({latest.problems[0]})" if latest.problems else ""
             alerts.append(SourceAlert(source.id, source.name, f"ultima raccolta non riuscita il {when}{detail}"))
             continue
-        with_items = [r.finished_at or r.started_at for r in runs if r.status == "ok" and r.items > 0]
-        last_items = max(with_items) if with_items else None
-        if last_items is None and source.last_item_count and source.last_success_at:
-            last_items = source.last_success_at
         info = SOURCES.get(source.id)
         silent_after = timedelta(days=info.silent_after_days if info else 7)
-        if last_items is None:
+        news = last_news.get(source.id)
+        if news is not None and news.tzinfo is None:  # max() over a column bypasses the UTC type on SQLite
+            news = news.replace(tzinfo=UTC)
+        if news is None:
             alerts.append(SourceAlert(source.id, source.name, "nessun bando ricevuto finora"))
-        elif now - last_items > silent_after:
-            days = (now - last_items).days
-            alerts.append(SourceAlert(source.id, source.name, f"nessun bando ricevuto da {days} giorni"))
+        elif now - news > silent_after:
+            days = (now - news).days
+            alerts.append(SourceAlert(source.id, source.name, f"nessuna novità da {days} giorni"))
     return tuple(alerts)
 
 

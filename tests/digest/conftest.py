@@ -28,7 +28,7 @@ from digest_world import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from cercabandi.core.settings import Settings
-from cercabandi.db.models import Call, Comune, CrawlRun, ReviewRow, Source
+from cercabandi.db.models import Call, Comune, CrawlRun, RawRecord, ReviewRow, Source
 from cercabandi.db.repo.subscriptions import create_subscription
 from cercabandi.db.session import transaction
 
@@ -190,9 +190,21 @@ def world(sessions: sessionmaker[Session], now: datetime) -> World:
                 started_at=now - timedelta(hours=7),
                 finished_at=now - timedelta(hours=7),
                 status="ok",
-                items=0,
+                items=4,
             )
         )
+        # the raw store keeps one record per distinct payload: Cariplo has said nothing new for 95 days
+        for source_id, age in (("fnd_cariplo", timedelta(days=95)), ("lombardia_bandi", timedelta(hours=7))):
+            s.add(
+                RawRecord(
+                    source_id=source_id,
+                    native_id="n1",
+                    payload_hash=f"hash-{source_id}",
+                    url=f"https://example.org/{source_id}/n1",
+                    fetched_at=now - age,
+                    record={},
+                )
+            )
         s.add(
             CrawlRun(
                 source_id="lombardia_bandi",

@@ -140,7 +140,7 @@ VERSIONS = (
 
 ALERTS = (
     SourceAlert("it_dait", "Ministero dell'Interno - DAIT finanza locale", "ultima raccolta fallita il 20/11/2026"),
-    SourceAlert("fnd_cariplo", "Fondazione Cariplo", "nessun bando ricevuto da 95 giorni"),
+    SourceAlert("fnd_cariplo", "Fondazione Cariplo", "nessuna novità da 95 giorni"),
 )
 
 

@@ -63,7 +63,8 @@ def test_each_recipient_gets_its_own_digest(world: World, settings: Settings, ma
     assert "da verificare: importi da verificare; dotazione non indicata dal bando" in text
     assert "Scheda in cercabandi: https://cercabandi.example.it/app/calls/it_incentivi%3ASPORT-PERIFERIE" in text
     assert "Ministero dell'Interno - DAIT finanza locale: ultima raccolta non riuscita il 21/11/2026" in text
-    assert "Fondazione Cariplo: nessun bando ricevuto da 95 giorni" in text
+    assert "Fondazione Cariplo: nessuna novità da 95 giorni" in text
+    assert "Regione Lombardia" not in text[text.index("Fonti da controllare") :]
     assert "Casa delle associazioni a Lucernate" in html and "&lt;" not in staff["Subject"]
 
     (ics,) = attachments
