@@ -13,6 +13,7 @@ _GATES: dict[str, tuple[str, str, str]] = {
     "budget": ("importi", "importi forse non compatibili con il costo del progetto", "importi da verificare"),
 }
 
+# What could not be checked, by field name or by the matcher's (English) gate reason.
 _UNKNOWNS: dict[str, str] = {
     "applicant": "soggetti ammessi non indicati dal bando",
     "applicant_types": "soggetti ammessi non indicati dal bando",
@@ -24,7 +25,21 @@ _UNKNOWNS: dict[str, str] = {
     "deadlines": "scadenza non indicata dal bando",
     "estimated_cost": "costo del progetto non indicato nel catalogo",
     "proponent_type": "tipo di ente proponente non indicato nel catalogo",
+    "eligible applicants not stated": "soggetti ammessi non indicati dal bando",
+    "grant range not stated": "importi del contributo non indicati dal bando",
+    "project's estimated cost not stated": "costo del progetto non indicato nel catalogo",
+    "project's proponent type not stated": "tipo di ente proponente non indicato nel catalogo",
+    "project's comune not stated": "comune del progetto non indicato nel catalogo (il bando è limitato ad alcuni comuni)",
 }
+
+
+def _unknown_it(text: str) -> str | None:
+    """The Italian for a known doubt; the matcher's reasons may carry details after " (" or ": "."""
+    for candidate in (text, text.split(" (", 1)[0], text.split(": ", 1)[0]):
+        if candidate in _UNKNOWNS:
+            return _UNKNOWNS[candidate]
+    return None
+
 
 MAX_TERMS = 5
 
@@ -51,11 +66,14 @@ def explain(explanation: Mapping[str, Any] | None) -> tuple[tuple[str, ...], tup
     terms = _terms(explanation)
     if terms:
         reasons.append("parole in comune: " + ", ".join(terms))
+    gate_reasons: set[str] = set()
     for gate in explanation.get("gates") or []:
         if not isinstance(gate, Mapping):
             continue
         name = str(gate.get("gate", ""))
         passed = gate.get("passed")
+        reason = str(gate.get("reason") or "")
+        gate_reasons.add(reason)
         ok, failed, unknown = _GATES.get(name, (f"{name}: sì", f"{name}: no", f"{name}: da verificare"))
         if passed is True:
             if ok:
@@ -63,11 +81,14 @@ def explain(explanation: Mapping[str, Any] | None) -> tuple[tuple[str, ...], tup
         elif passed is False:
             doubts.append(failed)
         else:
-            doubts.append(unknown)
+            doubts.append(_unknown_it(reason) or unknown)
     if passed_checks:
         reasons.append("verificati: " + ", ".join(passed_checks))
     for unknown_item in explanation.get("unknowns") or []:
-        text = _UNKNOWNS.get(str(unknown_item), str(unknown_item))
-        if text not in doubts:
-            doubts.append(text)
+        text = str(unknown_item)
+        italian = _unknown_it(text)
+        if italian is None and text in gate_reasons:
+            continue  # the matcher repeats an unknown gate's reason: already said above, in Italian
+        if (italian or text) not in doubts:
+            doubts.append(italian or text)
     return tuple(reasons), tuple(doubts)

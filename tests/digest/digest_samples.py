@@ -79,9 +79,13 @@ def _explanation(terms: list[tuple[str, float]], budget: bool | None = True) -> 
             {"gate": "status", "passed": True, "reason": "open"},
             {"gate": "applicant", "passed": True, "reason": "comune is eligible"},
             {"gate": "territory", "passed": True, "reason": "Lombardia covers the comune"},
-            {"gate": "budget", "passed": budget, "reason": "project cost within the grant range"},
+            {
+                "gate": "budget",
+                "passed": budget,
+                "reason": "cost fits the grant range" if budget else "project's estimated cost not stated",
+            },
         ],
-        "unknowns": [] if budget is not None else ["estimated_cost"],
+        "unknowns": [] if budget is not None else ["project's estimated cost not stated"],  # as the matcher says
     }
 
 

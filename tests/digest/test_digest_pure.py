@@ -237,3 +237,25 @@ def test_item_keys_fit_their_column_and_stay_distinct() -> None:
     key = item_key("match", "eu_sedia:X", long_project)
     assert len(key) <= 500 and key.startswith("match:eu_sedia%3AX:~")
     assert key != item_key("match", "eu_sedia:X", long_project + "2")
+
+
+def test_the_matchers_own_unknown_reasons_are_said_once_in_italian() -> None:
+    _, doubts = explain(
+        {
+            "gates": [
+                {"gate": "applicant", "passed": None, "reason": "eligible applicants not stated"},
+                {"gate": "budget", "passed": None, "reason": "project's estimated cost not stated"},
+                {"gate": "territory", "passed": None, "reason": "something the digest does not know yet"},
+            ],
+            "unknowns": [
+                "eligible applicants not stated",
+                "project's estimated cost not stated",
+                "something the digest does not know yet",
+            ],
+        }
+    )
+    assert doubts == (
+        "soggetti ammessi non indicati dal bando",
+        "costo del progetto non indicato nel catalogo",
+        "territorio da verificare",
+    )
