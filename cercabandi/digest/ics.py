@@ -32,6 +32,7 @@ def build_calendar(calls: Iterable[tuple[CallFacts, str]], *, now: datetime, tz:
     calendar.add("x-wr-calname", "Scadenze bandi (cercabandi)")
     events = 0
     for call, page_url in calls:
+        url = call.url if call.url.lower().startswith(("https://", "http://")) else page_url  # untrusted data
         for index, deadline in enumerate(call.deadlines):
             if deadline.at < now:
                 continue
@@ -45,9 +46,9 @@ def build_calendar(calls: Iterable[tuple[CallFacts, str]], *, now: datetime, tz:
             event.add("summary", f"Scadenza bando{stage}: {call.title}")
             event.add(
                 "description",
-                f"Scadenza: {long_date(deadline.at, tz)}\nBando: {call.url}\nScheda in cercabandi: {page_url}",
+                f"Scadenza: {long_date(deadline.at, tz)}\nBando: {url}\nScheda in cercabandi: {page_url}",
             )
-            event.add("url", call.url)
+            event.add("url", url)
             event.add("transp", "TRANSPARENT")
             alarm = Alarm()
             alarm.add("action", "DISPLAY")

@@ -54,6 +54,13 @@ class RenderedDigest:
     unsubscribe_url: str
 
 
+def safe_link(url: str | None, fallback: str) -> str:
+    """Publisher data is untrusted: only http(s) links go into an e-mail."""
+    if url and url.strip().lower().startswith(("https://", "http://")):
+        return url.strip()
+    return fallback
+
+
 def call_page_url(base_url: str, call_id: str) -> str:
     return f"{base_url.rstrip('/')}/calls/{quote(call_id, safe='')}"
 
@@ -135,7 +142,7 @@ def render_digest(digest: Digest, *, settings: Settings, now: datetime) -> Rende
             "urgent": urgent,
             "applicants": applicants,
             "money": "; ".join(money),
-            "url": call.url,
+            "url": safe_link(call.url, call_page_url(base, call.id)),
             "page_url": call_page_url(base, call.id),
             "reminder": reminder,
             "changes": entry.changes,

@@ -259,3 +259,19 @@ def test_the_matchers_own_unknown_reasons_are_said_once_in_italian() -> None:
         "costo del progetto non indicato nel catalogo",
         "territorio da verificare",
     )
+
+
+def test_publisher_text_is_escaped_and_only_web_links_are_kept() -> None:
+    from digest_samples import NOW as SAMPLE_NOW
+    from digest_samples import sample_settings
+
+    from cercabandi.digest.render import render_digest
+
+    call_id = "fnd_cariplo:emblematici-2026"
+    hostile = replace(CALLS[call_id], title='<script>alert("x")</script> Bando', url="javascript:alert(1)")
+    inputs = staff_inputs(calls={**CALLS, call_id: hostile})
+    digest = build_digest(inputs, now=SAMPLE_NOW, tz=ROME, period="p")
+    rendered = render_digest(digest, settings=sample_settings(), now=SAMPLE_NOW)
+    assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
+    assert "javascript:" not in rendered.html and "javascript:" not in rendered.text
+    assert rendered.ics is not None and b"javascript:" not in rendered.ics
