@@ -1,7 +1,7 @@
 """calls.canonical_reason: why a call is linked to another as a duplicate
 
 Revision ID: flows_canonical_reason
-Revises: 0001
+Revises: catalogue_project_cup
 Create Date: 2026-11-21 21:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "flows_canonical_reason"
-down_revision: str | None = "0001"
+down_revision: str | None = "catalogue_project_cup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
