@@ -72,18 +72,23 @@ def prepare(ctx: AppContext, *, now: datetime) -> DemoPrepared:
 
 
 def top_matches(ctx: AppContext, limit: int = 10) -> list[dict[str, Any]]:
+    """The best match of each project, best first: one line per project reads better than
+    ten lots of one call for the same project."""
     with ctx.sessions() as session:
-        rows = active_matches(session, limit=limit)
+        rows = active_matches(session)
         titles = dict(session.execute(select(models.Call.id, models.Call.title)).tuples().all())
         names = dict(session.execute(select(models.Project.id, models.Project.title)).tuples().all())
-        return [
-            {
-                "score": row.score,
-                "call_id": row.call_id,
-                "call_title": titles.get(row.call_id, ""),
-                "project_id": row.project_id,
-                "project_title": names.get(row.project_id, ""),
-                "terms": [t["term"] for t in (row.explanation or {}).get("terms", [])[:5]],
-            }
-            for row in rows
-        ]
+    best: dict[str, Any] = {}
+    for row in rows:  # best first
+        best.setdefault(row.project_id, row)
+    return [
+        {
+            "score": row.score,
+            "call_id": row.call_id,
+            "call_title": titles.get(row.call_id, ""),
+            "project_id": row.project_id,
+            "project_title": names.get(row.project_id, ""),
+            "terms": [t["term"] for t in (row.explanation or {}).get("terms", [])[:5]],
+        }
+        for row in list(best.values())[:limit]
+    ]

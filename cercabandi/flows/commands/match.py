@@ -40,8 +40,8 @@ def print_top(top: list[dict]) -> None:
     for item in top:
         table.add_row(
             f"{item['score']:.3f}",
-            f"{item['project_title'][:50]} ({item['project_id']})",
-            f"{item['call_title'][:60]} ({item['call_id']})",
+            f"{item['project_title'][:45]} ({item['project_id']})",
+            f"{item['call_title'][:60]}",
             ", ".join(item["terms"]),
         )
     console.print(table)
