@@ -181,6 +181,6 @@ def render_report(report: RunReport, console: Console, *, tz: Any = None) -> Non
             f"{m['deactivated']} dropped out (matcher {m['matcher_version']})"
         )
     if report.digest is not None:
-        console.print(f"Digests: {report.digest}")
+        console.print(f"Digests: {report.digest.get('summary', report.digest)}")
     for note in report.stage_notes:
         console.print(f"[yellow]{note}[/]")
