@@ -13,7 +13,7 @@ import nh3
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from cercabandi.core.vocab import label_it
+from cercabandi.core.vocab import Level, label_it
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -111,6 +111,20 @@ GATE_LABELS = {
 }
 
 
+# LABELS_IT is keyed by value and "eu" is both a Level and a TerritoryScope: levels get their own map.
+LEVEL_LABELS = {
+    Level.EU.value: "Europeo",
+    Level.NATIONAL.value: "Nazionale",
+    Level.REGIONAL.value: "Regionale",
+    Level.LOCAL.value: "Locale",
+    Level.FOUNDATION.value: "Fondazione",
+}
+
+
+def level_label(value: str | None) -> str:
+    return LEVEL_LABELS.get(value or "", value or "—")
+
+
 def sanitize_html(html: str | None) -> Markup:
     """Publisher HTML made harmless: no scripts, no event handlers, only http(s)/mailto links."""
     if not html:
@@ -206,7 +220,7 @@ class Formatter:
         if field == "applicant_types" and isinstance(value, list):
             return ", ".join(label_it(str(v)) for v in value)
         if field == "level":
-            return label_it(str(value))
+            return level_label(str(value))
         if isinstance(value, bool):
             return "sì" if value else "no"
         if field == "territory" and isinstance(value, dict):
@@ -266,6 +280,7 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
             "money": money,
             "percent": percent,
             "label": label_it,
+            "level_label": level_label,
             "sanitize": sanitize_html,
             "paragraphs": text_paragraphs,
             "gate_label": lambda gate: GATE_LABELS.get(gate, gate),

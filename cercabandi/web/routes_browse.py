@@ -16,6 +16,7 @@ from cercabandi.core.vocab import ApplicantType, CallStatus, Level, Role, label_
 from cercabandi.db.models import Call, Comune, Project, Source, User
 from cercabandi.db.repo import browse
 from cercabandi.web.pages import render
+from cercabandi.web.render import level_label
 from cercabandi.web.routes_triage import call_context
 from cercabandi.web.security import csrf_protect, get_db, now, require
 from cercabandi.web.views import call_view, match_reasons
@@ -75,7 +76,7 @@ def filter_choices(db: Session) -> dict[str, Any]:
         sources.setdefault(source_id, info.name)
     return {
         "sources": sorted(sources.items(), key=lambda kv: kv[1]),
-        "levels": [(lv.value, label_it(lv.value)) for lv in Level],
+        "levels": [(lv.value, level_label(lv.value)) for lv in Level],
         "statuses": [(st.value, label_it(st.value)) for st in CallStatus],
         "applicants": [(a.value, label_it(a.value)) for a in ApplicantType],
         "verdicts": [("relevant", "Pertinente"), ("not_relevant", "Non pertinente"), ("none", "Non ancora valutato")],

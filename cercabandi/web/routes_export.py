@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from cercabandi.core.vocab import Role, label_it
 from cercabandi.db.models import User
 from cercabandi.db.repo import browse
+from cercabandi.web.render import level_label
 from cercabandi.web.routes_browse import parse_filters
 from cercabandi.web.security import LoginRequired, csrf_protect, get_db, has_role, now, optional_user, require
 from cercabandi.web.views import CallView, call_view
@@ -76,7 +77,7 @@ def export_rows(request: Request, db: Session) -> list[list[Any]]:
                 call.id,
                 call.title,
                 call.issuer or "",
-                label_it(call.level),
+                level_label(call.level),
                 call.programme or "",
                 label_it(view.status.value),
                 fmt.local(deadline).strftime("%Y-%m-%d %H:%M") if deadline else "",

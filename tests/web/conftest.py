@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +16,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cercabandi.core.settings import Settings
-from cercabandi.db.session import session_factory
+from cercabandi.db.session import make_engine, session_factory, upgrade
 from cercabandi.web.app import create_app
+from tests.conftest import NOW
 from tests.web.seed import PASSWORD, seed
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -28,7 +31,7 @@ def csrf_of(html: str) -> str:
 
 
 @pytest.fixture
-def web_settings(tmp_path: Any) -> Settings:
+def web_settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path,
         secret_key="test-secret-key-for-the-web-tests",  # type: ignore[arg-type]
@@ -36,12 +39,48 @@ def web_settings(tmp_path: Any) -> Settings:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """argon2 with its production cost takes ~0.7 s per login on the shared CI machine.
+
+    The web tests log in hundreds of times, so they use argon2id with minimal cost;
+    ``test_users.py`` checks the production parameters separately.
+    """
+    from argon2 import PasswordHasher
+
+    from cercabandi.db.repo import users
+
+    with pytest.MonkeyPatch.context() as patch:
+        cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        patch.setattr(users, "_hasher", cheap)
+        patch.setattr(users, "_DUMMY_HASH", cheap.hash("not-a-real-password-but-constant"))
+        yield
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory, _fast_password_hashing: None) -> Path:
+    """An upgraded and seeded SQLite file, built once; each test works on its own copy."""
+    path = tmp_path_factory.mktemp("web-template") / "seeded.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with session_factory(engine)() as session, session.begin():
+        seed(session, NOW)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def web_sessions(sqlite_engine: Engine, now: datetime) -> sessionmaker[Session]:
-    factory = session_factory(sqlite_engine)
-    with factory() as session, session.begin():
-        seed(session, now)
-    return factory
+def web_engine(seeded_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    copy = tmp_path / "web.sqlite3"
+    shutil.copyfile(seeded_template, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def web_sessions(web_engine: Engine) -> sessionmaker[Session]:
+    return session_factory(web_engine)
 
 
 @pytest.fixture
@@ -59,10 +98,25 @@ def ids(web_sessions: sessionmaker[Session], now: datetime) -> dict[str, Any]:
         }
 
 
+class Clock:
+    """The app's clock; a test may move it (e.g. past the login lock-out)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @pytest.fixture
-def app(web_settings: Settings, web_sessions: sessionmaker[Session], now: datetime) -> FastAPI:
+def clock(now: datetime) -> Clock:
+    return Clock(now)
+
+
+@pytest.fixture
+def app(web_settings: Settings, web_sessions: sessionmaker[Session], clock: Clock) -> FastAPI:
     # Secure cookies would not be sent back over the TestClient's http: off here, on in production.
-    return create_app(web_settings, web_sessions, clock=lambda: now, secure_cookies=False)
+    return create_app(web_settings, web_sessions, clock=clock, secure_cookies=False)
 
 
 @pytest.fixture

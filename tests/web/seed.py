@@ -516,7 +516,7 @@ def seed(session: Session, now: datetime) -> dict[str, Any]:
         for day in range(10, 0, -1):
             started = now - timedelta(days=day, hours=-2)
             failing = info.id == "it_italiadomani" and day <= 2
-            silent = info.id == "it_dait"
+            silent = info.id == "it_coesione"
             if silent and day < 9:
                 continue
             items = 0 if failing else 18 + (len(info.id) * 7 + day * 3) % 11
