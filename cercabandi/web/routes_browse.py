@@ -24,7 +24,7 @@ from cercabandi.web.views import call_view, match_reasons
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
 PAGE_SIZE = 25
-FILTER_KEYS = ("source", "level", "status", "deadline_from", "deadline_to", "applicant", "tag", "verdict", "q")
+FILTER_KEYS = ("source", "level", "status", "deadline_from", "deadline_to", "applicant", "tag", "verdict", "mine", "q")
 
 
 def _parse_day(text: str | None) -> date | None:
@@ -36,7 +36,7 @@ def _parse_day(text: str | None) -> date | None:
         return None
 
 
-def parse_filters(request: Request) -> tuple[browse.CallFilters, dict[str, str], list[str]]:
+def parse_filters(request: Request, user: User) -> tuple[browse.CallFilters, dict[str, str], list[str]]:
     """Filters from the query string, the clean values to echo back, and problems to show."""
     params = request.query_params
     raw = {key: params.get(key, "").strip() for key in FILTER_KEYS}
@@ -65,6 +65,7 @@ def parse_filters(request: Request) -> tuple[browse.CallFilters, dict[str, str],
         applicant=raw["applicant"] or None,
         tag=raw["tag"] or None,
         verdict=raw["verdict"] or None,
+        reviewer=user.username if raw["mine"] else None,
         q=raw["q"] or None,
     )
     return filters, {k: v for k, v in raw.items() if v}, problems
@@ -89,7 +90,7 @@ def calls(
     request: Request, page: int = 1, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
 ) -> Response:
     at = now(request)
-    filters, active, problems = parse_filters(request)
+    filters, active, problems = parse_filters(request, user)
     page = max(1, page)
     rows, total = browse.list_calls(db, filters, at, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)

@@ -59,11 +59,11 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def export_rows(request: Request, db: Session) -> list[list[Any]]:
+def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
     at = now(request)
     settings = request.app.state.settings
     fmt = request.app.state.templates.env.globals["fmt"]
-    filters, _, _ = parse_filters(request)
+    filters, _, _ = parse_filters(request, user)
     calls, _ = browse.list_calls(db, filters, at, limit=EXPORT_LIMIT)
     scores = browse.best_scores(db, [c.id for c in calls])
     verdicts = browse.verdicts_for(db, [c.id for c in calls])
@@ -113,7 +113,7 @@ def export_csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    for row in export_rows(request, db):
+    for row in export_rows(request, db, user):
         writer.writerow([_cell(v) for v in row])
     return Response(
         buffer.getvalue(),
@@ -133,7 +133,7 @@ def export_xlsx(
     sheet.append(list(COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in export_rows(request, db):
+    for row in export_rows(request, db, user):
         sheet.append([_cell(v) for v in row])
     sheet.freeze_panes = "A2"
     for letter, width in (("A", 28), ("B", 60), ("C", 30), ("G", 17), ("I", 30), ("S", 40)):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cercabandi.core.models import Deadline, FundingCall, Territory
 from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import ApplicantType as A
-from cercabandi.core.vocab import Level, ProjectStage, TerritoryScope
+from cercabandi.core.vocab import Level, ProjectStage, TerritoryScope, label_it
 from cercabandi.db.models import Call, CallVersion, Comune, CrawlRun, MatchRow, Project, ReviewRow, Source, User
 from cercabandi.db.repo.users import hash_password
 
@@ -349,7 +349,7 @@ def _call(spec: CallSpec, now: datetime) -> FundingCall:
         level=spec.level,
         programme=spec.programme,
         applicant_types=spec.applicants,
-        applicants_text=", ".join(a.value for a in spec.applicants),
+        applicants_text="Possono partecipare: " + ", ".join(label_it(a.value).lower() for a in spec.applicants),
         territory=Territory(scope=spec.territory),
         opening_date=now + timedelta(days=spec.opening_days) if spec.opening_days is not None else None,
         deadlines=[Deadline(at=_noon_rome(now, d)) for d in spec.deadline_days],

@@ -121,3 +121,11 @@ def test_comuni_list_and_detail(giulia: TestClient) -> None:
     assert "Riqualificazione di piazza Petazzi" in detail
     assert "Bando Rigenerazione urbana 2027" in detail and "Climate-neutral" in detail
     assert giulia.get("/comuni/999999").status_code == 404
+
+
+def test_only_the_calls_i_judged(as_user: Callable[[str], TestClient]) -> None:
+    luca = _titles(as_user("luca").get("/calls?mine=1").text)
+    assert sorted(t[:20] for t in luca) == sorted(
+        ["Climate-neutral and ", "Misura 1.4.1 Esperie", "Programma innovativo"]
+    )
+    assert _titles(as_user("giulia").get("/calls?mine=1").text) == []

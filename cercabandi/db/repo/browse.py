@@ -151,6 +151,7 @@ class CallFilters:
     applicant: str | None = None
     tag: str | None = None
     verdict: str | None = None  # relevant | not_relevant | none
+    reviewer: str | None = None  # calls this reviewer has judged
     q: str | None = None
 
 
@@ -179,6 +180,8 @@ def filtered_calls_query(session: Session, filters: CallFilters, now: datetime) 
         query = query.where(Call.id.in_(calls_with_verdict(session, filters.verdict)))
     elif filters.verdict == "none":
         query = query.where(not_(exists().where(ReviewRow.call_id == Call.id)))
+    if filters.reviewer:
+        query = query.where(exists().where(ReviewRow.call_id == Call.id, ReviewRow.reviewer == filters.reviewer))
     if filters.q:
         pattern = f"%{filters.q.strip()}%"
         query = query.where(
