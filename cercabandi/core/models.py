@@ -173,10 +173,12 @@ class Territory(Contract):
         """Whether a comune of the Città metropolitana di Milano lies in this territory.
 
         Every comune of ours is in the EU, Italy and Lombardy, so only an explicit
-        list of comuni can exclude it.
+        list of comuni, or a territory limited to other regions, can exclude it.
         """
         if self.scope is TerritoryScope.COMUNI:
             return istat_code in self.comuni
+        if self.scope is TerritoryScope.OTHER_REGIONS:
+            return False
         return True
 
 
@@ -233,6 +235,8 @@ class FundingCall(Contract):
     budget_total: Money | None = None
     grant_min: Money | None = None
     grant_max: Money | None = None
+    # Share of the eligible cost the APPLICANT must cover with its own funds (0.2 = 20 % own
+    # funds, the funder pays 80 %); see cercabandi/normalise/amounts.py for how it is read.
     cofinancing_rate: float | None = Field(default=None, ge=0, le=1)
     url: str
     attachments: list[Attachment] = Field(default_factory=list)

@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path("data")
-    database_url: str | None = None  # default: SQLite in data_dir
+    database_url: SecretStr | None = None  # default: SQLite in data_dir; may hold a password
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None
@@ -48,8 +48,8 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
+        if self.database_url and self.database_url.get_secret_value():
+            return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'cercabandi.sqlite3').resolve()}"
 
     @property
@@ -83,11 +83,20 @@ class Settings(BaseSettings):
         """Settings for display, secrets masked."""
         shown: dict[str, str] = {}
         for name, value in self.model_dump().items():
-            if isinstance(value, SecretStr) or name in {"smtp_password", "secret_key"}:
-                shown[name] = "********" if value else ""
-            elif name == "database_url" and value and "@" in str(value):
-                scheme, _, rest = str(value).partition("://")
-                shown[name] = f"{scheme}://********@{rest.split('@', 1)[1]}"
+            if name == "database_url":
+                shown[name] = redact_url(self.resolved_database_url)
+            elif isinstance(value, SecretStr):
+                shown[name] = "********" if value.get_secret_value() else ""
             else:
                 shown[name] = "" if value is None else str(value)
         return shown
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password masked, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:********@{host}"

@@ -52,6 +52,7 @@ class TerritoryScope(StrEnum):
     ITALY = "italy"
     LOMBARDIA = "lombardia"
     COMUNI = "comuni"  # a list of ISTAT codes
+    OTHER_REGIONS = "other_regions"  # limited to places that exclude Lombardy (e.g. "Puglia, Campania")
 
 
 class ProjectStage(StrEnum):
@@ -129,6 +130,7 @@ LABELS_IT: dict[str, str] = {
     TerritoryScope.ITALY: "Italia",
     TerritoryScope.LOMBARDIA: "Lombardia",
     TerritoryScope.COMUNI: "Comuni indicati",
+    TerritoryScope.OTHER_REGIONS: "Altre regioni (non la Lombardia)",
     ProjectStage.IDEA: "Idea",
     ProjectStage.FEASIBILITY: "Fattibilità / PFTE",
     ProjectStage.FINAL_DESIGN: "Progetto definitivo",

@@ -209,7 +209,8 @@ class Project(Base):
     __tablename__ = "projects"
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    cup: Mapped[str | None] = mapped_column(String(15), unique=True)
+    # Not unique: PNRR funds one CUP in several tranches, each its own project (own id).
+    cup: Mapped[str | None] = mapped_column(String(15), index=True)
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
     proponent: Mapped[str | None] = mapped_column(String(300))

@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
+from cercabandi.core.settings import redact_url
 from cercabandi.db import models
 from cercabandi.db.session import current_revision, head_revision, table_names, upgrade
 from cercabandi.flows.context import console, load_context
@@ -58,7 +59,7 @@ def status_cmd() -> None:
 
 
 def _safe_url(ctx) -> str:
-    return ctx.settings.redacted().get("database_url") or ctx.settings.resolved_database_url
+    return redact_url(ctx.settings.resolved_database_url)
 
 
 def register(root: typer.Typer) -> None:

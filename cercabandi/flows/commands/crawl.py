@@ -1,0 +1,90 @@
+"""``cercabandi crawl``: crawl sources (live, replayed or recorded) into the raw store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cercabandi.db.repo.raw import FILL_FIELDS
+from cercabandi.flows.context import console, err_console, load_context
+from cercabandi.flows.crawling import SourceSummary, crawl_sources
+
+_STATUS_STYLE = {"ok": "green", "failing": "yellow", "failed": "red", "skipped": "dim"}
+
+
+def crawl_cmd(
+    sources: list[str] = typer.Argument(None, help="Source ids to crawl (default: every source with a spider)."),
+    replay: Path | None = typer.Option(
+        None, "--replay", help="Serve recorded responses from this directory instead of the network (offline)."
+    ),
+    record: Path | None = typer.Option(
+        None, "--record", help="Also write every response into this directory, in the replay layout."
+    ),
+    http_cache: bool = typer.Option(
+        False, "--http-cache", help="Development only: cache HTTP responses for a day under the data directory."
+    ),
+    run_key: str | None = typer.Option(None, "--run-key", help="Label the crawl runs with this key (e.g. a night)."),
+) -> None:
+    """Crawl funding-call publishers into the raw store and show a per-source summary with fill rates."""
+    if replay is not None and not replay.is_dir():
+        err_console.print(f"[red]Replay directory {replay} does not exist.[/]")
+        raise typer.Exit(2)
+    ctx = load_context()
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def on_progress(source: str, event: str, items: int) -> None:
+            if source not in tasks:
+                tasks[source] = bar.add_task(source, total=None)
+            label = {"start": "starting", "items": f"{items} items", "done": f"done, {items} items"}[event]
+            bar.update(tasks[source], description=f"{source}: {label}")
+            if event == "done":
+                bar.stop_task(tasks[source])
+
+        try:
+            summaries = crawl_sources(
+                ctx, sources or None, replay_dir=replay, record_dir=record, run_key=run_key,
+                progress=on_progress, http_cache=http_cache,
+            )  # fmt: skip
+        except (ValueError, RuntimeError) as exc:
+            err_console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from exc
+    print_summary(summaries)
+    if any(s.status != "ok" for s in summaries):
+        raise typer.Exit(1)
+
+
+def print_summary(summaries: list[SourceSummary]) -> None:
+    table = Table(title="Crawl summary")
+    for column in ("source", "status", "items", "new", "changed", "errors", "complete", "seconds"):
+        table.add_column(column, justify="right" if column not in ("source", "status") else "left")
+    for s in summaries:
+        style = _STATUS_STYLE.get(s.status, "")
+        table.add_row(
+            s.source, f"[{style}]{s.status}[/]", str(s.items), str(s.new), str(s.changed), str(s.errors),
+            "yes" if s.complete else "no", f"{s.seconds:.1f}",
+        )  # fmt: skip
+    console.print(table)
+    rated = [s for s in summaries if s.fill_rates]
+    if rated:
+        rates = Table(title="Fill rate per field (share of items with the field)")
+        rates.add_column("field")
+        for s in rated:
+            rates.add_column(s.source, justify="right")
+        for name in FILL_FIELDS:
+            rates.add_row(name, *(f"{s.fill_rates.get(name, 0.0):.0%}" for s in rated))
+        console.print(rates)
+    for s in summaries:
+        for problem in s.problems:
+            console.print(f"[{_STATUS_STYLE.get(s.status, '')}]{s.source}: {problem}[/]")
+        if s.raw_path is not None:
+            console.print(f"[dim]{s.source}: raw file {s.raw_path}, log {s.log_path}[/]")
+
+
+def register(root: typer.Typer) -> None:
+    root.command("crawl")(crawl_cmd)

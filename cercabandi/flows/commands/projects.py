@@ -1,0 +1,270 @@
+"""``cercabandi projects``: import, browse and export the catalogue of municipal projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cercabandi.core.comuni import resolve_comune, suggest_comuni
+from cercabandi.core.models import Project, utcnow
+from cercabandi.core.vocab import label_it
+from cercabandi.db.repo.projects import get_project, list_projects
+from cercabandi.db.session import current_revision
+from cercabandi.flows.catalogue import import_catalogue
+from cercabandi.flows.context import AppContext, console, err_console, load_context
+from cercabandi.normalise.catalogue import (
+    EXPORT_HEADERS,
+    FIELDS,
+    PRESETS,
+    THEMES,
+    CatalogueFileError,
+    Issue,
+    export_table,
+    write_table,
+)
+from cercabandi.normalise.catalogue.themes import parse_themes
+from cercabandi.normalise.catalogue.values import parse_stage
+
+app = typer.Typer(help="Import, list, show and export the catalogue of municipal projects.", no_args_is_help=True)
+
+MAX_ERRORS_SHOWN = 40
+
+
+def _ready(ctx: AppContext) -> None:
+    if current_revision(ctx.engine) is None:
+        err_console.print("[red]The database has no schema yet: run `cercabandi db upgrade` first.[/]")
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="The catalogue: a .csv or .xlsx file.", exists=True, dir_okay=False)],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Say which field a column holds: 'Header=field' (repeatable). Fields: "
+            + ", ".join(FIELDS)
+            + ", or extra / ignore.",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="XLSX sheet to read (name or 1-based number) when there are several.")
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(help=f"A known layout ({', '.join(PRESETS)}); recognised automatically from the headers."),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="CSV text encoding (utf-8, cp1252, latin-1); detected when left out.")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid rows and write the rejected ones to a file.")
+    ] = False,
+    rejected: Annotated[
+        Path | None,
+        typer.Option(help="Where to write rejected rows with their reasons (.csv or .xlsx)."),
+    ] = None,
+) -> None:
+    """Import projects from CSV or XLSX: new ones are created, known ones (same id or CUP) updated.
+
+    By default a file with any invalid row imports nothing and exits with status 1.
+    """
+    ctx = load_context()
+    _ready(ctx)
+    if skip_invalid and rejected is None:
+        rejected = Path.cwd() / f"{file.stem}_rejected.csv"
+    try:
+        outcome = import_catalogue(
+            ctx.sessions,
+            file,
+            now=utcnow(),
+            maps=map_ or [],
+            sheet=sheet,
+            preset=preset,
+            encoding=encoding,
+            skip_invalid=skip_invalid,
+            rejected_path=rejected,
+        )
+    except CatalogueFileError as exc:
+        err_console.print(f"[red]Cannot import {file.name}:[/] {exc}")
+        raise typer.Exit(2) from exc
+    except Exception as exc:
+        err_console.print(f"[red]Import failed, nothing was written:[/] {exc}")
+        raise typer.Exit(1) from exc
+    parsed = outcome.parsed
+    for note in parsed.notes:
+        console.print(f"[dim]{note}[/]")
+    _mapping_table(parsed.columns.headers, parsed.columns.fields)
+    if parsed.warnings:
+        _issue_table("Warnings", parsed.warnings, style="yellow")
+    if parsed.rejected:
+        _issue_table(f"Errors in {len(parsed.rejected)} row(s)", parsed.errors, style="red")
+    if outcome.rejected_path is not None:
+        console.print(f"Rejected rows with their reasons written to [bold]{outcome.rejected_path}[/]")
+    summary = Table("created", "updated", "unchanged", "rejected", title=f"Import of {file.name}")
+    report = outcome.report
+    summary.add_row(
+        str(len(report.created)) if report else "0",
+        str(len(report.updated)) if report else "0",
+        str(len(report.unchanged)) if report else "0",
+        str(len(parsed.rejected)),
+    )
+    console.print(summary)
+    if report is not None:
+        for new_id, old_id in report.matched_by_cup.items():
+            console.print(f"[dim]{new_id!r} matched the stored project {old_id!r} by its CUP[/]")
+    if report is None:
+        err_console.print(
+            f"[red]Nothing imported:[/] {len(parsed.rejected)} row(s) have errors. Fix them and import again, "
+            f"or use --skip-invalid to import the {len(parsed.projects)} valid row(s)."
+        )
+        raise typer.Exit(1)
+
+
+def _mapping_table(headers: list[str], fields: dict[int, str]) -> None:
+    table = Table("column", "read as", title="Columns", title_justify="left")
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        field = fields.get(index, "extra")
+        shown = {"extra": "[dim]extra (kept as written)[/]", "ignore": "[dim]ignored[/]"}.get(field, field)
+        table.add_row(header, shown)
+    console.print(table)
+
+
+def _issue_table(title: str, issues: list[Issue], *, style: str) -> None:
+    table = Table("row", "column", "problem", title=title, title_style=style, title_justify="left")
+    for issue in issues[:MAX_ERRORS_SHOWN]:
+        table.add_row(str(issue.row or ""), issue.column or "", issue.message)
+    console.print(table)
+    if len(issues) > MAX_ERRORS_SHOWN:
+        console.print(f"... and {len(issues) - MAX_ERRORS_SHOWN} more (all of them are in the --rejected file)")
+
+
+def _filters(comune: str | None, stage: str | None, theme: str | None) -> tuple[str | None, str | None, str | None]:
+    istat = None
+    if comune is not None:
+        found = resolve_comune(comune)
+        if found is None:
+            names = ", ".join(c.name for c in suggest_comuni(comune)) or "none"
+            err_console.print(f"[red]Unknown comune {comune!r}[/] (closest: {names})")
+            raise typer.Exit(2)
+        istat = found.istat
+    stage_value = None
+    if stage is not None:
+        try:
+            parsed_stage = parse_stage(stage)
+        except ValueError as exc:
+            err_console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from exc
+        stage_value = parsed_stage.value if parsed_stage else None
+    theme_value = parse_themes(theme)[0] if theme else None
+    return istat, stage_value, theme_value
+
+
+@app.command("list")
+def list_cmd(
+    comune: Annotated[str | None, typer.Option(help="Only projects in this comune (name or ISTAT code).")] = None,
+    stage: Annotated[str | None, typer.Option(help="Only projects at this stage (e.g. 'esecutivo', 'idea').")] = None,
+    theme: Annotated[
+        str | None, typer.Option(help=f"Only projects with this theme ({', '.join(THEMES)}, or any tag).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many rows (0 = all).")] = 50,
+) -> None:
+    """List the projects of the catalogue."""
+    ctx = load_context()
+    _ready(ctx)
+    istat, stage_value, theme_value = _filters(comune, stage, theme)
+    with ctx.sessions() as session:
+        projects = list_projects(session, istat=istat, stage=stage_value, theme=theme_value)
+    table = Table("id", "title", "comuni", "stage", "themes", "cost (EUR)")
+    shown = projects if limit <= 0 else projects[:limit]
+    for project in shown:
+        table.add_row(
+            project.id,
+            _short(project.title, 60),
+            _short(", ".join(c.name for c in project.comuni), 40),
+            label_it(project.stage) if project.stage else "",
+            ", ".join(project.themes),
+            f"{project.estimated_cost:,.0f}".replace(",", ".") if project.estimated_cost is not None else "",
+        )
+    console.print(table)
+    more = f" (showing {len(shown)}; --limit 0 shows all)" if len(shown) < len(projects) else ""
+    console.print(f"{len(projects)} project(s){more}")
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command("show")
+def show_cmd(project_id: Annotated[str, typer.Argument(help="The project's id (its CUP when it has one).")]) -> None:
+    """Show every field of one project."""
+    ctx = load_context()
+    _ready(ctx)
+    with ctx.sessions() as session:
+        project = get_project(session, project_id)
+    if project is None:
+        err_console.print(f"[red]No project with id {project_id!r}[/] (see `cercabandi projects list`)")
+        raise typer.Exit(1)
+    console.print(_detail(project))
+
+
+def _detail(project: Project) -> Table:
+    table = Table(show_header=False, title=project.title, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    values = {
+        "id": project.id,
+        "cup": project.cup or "",
+        "title": project.title,
+        "description": project.description,
+        "comuni": ", ".join(f"{c.name} ({c.istat})" for c in project.comuni),
+        "proponent": project.proponent or "",
+        "proponent_type": label_it(project.proponent_type) if project.proponent_type else "",
+        "partners": "; ".join(project.partners),
+        "themes": ", ".join(project.themes),
+        "estimated_cost": f"{project.estimated_cost} EUR" if project.estimated_cost is not None else "",
+        "cofinancing_available": (
+            f"{project.cofinancing_available} EUR" if project.cofinancing_available is not None else ""
+        ),
+        "stage": label_it(project.stage) if project.stage else "",
+        "funding_obtained": project.funding_obtained or "",
+        "contact_name": project.contact_name or "",
+        "contact_email": project.contact_email or "",
+    }
+    for field, value in values.items():
+        if value:
+            table.add_row(EXPORT_HEADERS[field], value)
+    for key, value in sorted(project.extra.items()):
+        table.add_row(f"[dim]{key}[/]", value)
+    return table
+
+
+@app.command("export")
+def export_cmd(
+    file: Annotated[Path, typer.Argument(help="Where to write: .csv or .xlsx (it can be imported back as is).")],
+    comune: Annotated[str | None, typer.Option(help="Only projects in this comune.")] = None,
+    stage: Annotated[str | None, typer.Option(help="Only projects at this stage.")] = None,
+    theme: Annotated[str | None, typer.Option(help="Only projects with this theme.")] = None,
+) -> None:
+    """Export the catalogue to CSV or XLSX."""
+    if file.suffix.lower() not in (".csv", ".xlsx"):
+        err_console.print(f"[red]Cannot export to {file.name}:[/] use a .csv or .xlsx file name")
+        raise typer.Exit(2)
+    ctx = load_context()
+    _ready(ctx)
+    istat, stage_value, theme_value = _filters(comune, stage, theme)
+    with ctx.sessions() as session:
+        projects = list_projects(session, istat=istat, stage=stage_value, theme=theme_value)
+    headers, rows = export_table(projects)
+    write_table(file, headers, rows)
+    console.print(f"Exported {len(projects)} project(s) to [bold]{file}[/]")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="projects")

@@ -1,0 +1,96 @@
+"""Write catalogue tables: the export (re-importable as is) and the rejected rows with reasons."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from cercabandi.core.models import Project
+from cercabandi.core.vocab import label_it
+from cercabandi.normalise.catalogue.columns import EXPORT_HEADERS, FIELDS
+from cercabandi.normalise.catalogue.parse import ParsedCatalogue
+
+Cell = str | Decimal | int | None
+REJECTED_ROW_HEADER = "Riga"
+REJECTED_REASONS_HEADER = "Errori"
+
+
+def export_table(projects: Sequence[Project]) -> tuple[list[str], list[list[Cell]]]:
+    """Headers and rows of an export; extra fields become their own columns, sorted by name."""
+    extra_keys = sorted({key for p in projects for key in p.extra})
+    headers = [EXPORT_HEADERS[f] for f in FIELDS] + extra_keys
+    rows: list[list[Cell]] = []
+    for project in projects:
+        row: list[Cell] = [
+            project.id,
+            project.cup,
+            project.title,
+            project.description,
+            "; ".join(c.name for c in project.comuni),
+            project.proponent,
+            label_it(project.proponent_type) if project.proponent_type else None,
+            "; ".join(project.partners),
+            "; ".join(project.themes),
+            project.estimated_cost,
+            project.cofinancing_available,
+            label_it(project.stage) if project.stage else None,
+            project.funding_obtained,
+            project.contact_name,
+            project.contact_email,
+        ]
+        row.extend(project.extra.get(key) for key in extra_keys)
+        rows.append(row)
+    return headers, rows
+
+
+def rejected_table(parsed: ParsedCatalogue) -> tuple[list[str], list[list[Cell]]]:
+    """The rejected rows as written, with their row number and reasons: fix and import again."""
+    headers = [REJECTED_ROW_HEADER, *parsed.headers, REJECTED_REASONS_HEADER]
+    rows: list[list[Cell]] = []
+    for rejected in parsed.rejected:
+        values: list[Cell] = list(rejected.values) + [None] * (len(parsed.headers) - len(rejected.values))
+        reasons = " | ".join(
+            f"{issue.column}: {issue.message}" if issue.column else issue.message for issue in rejected.issues
+        )
+        rows.append([rejected.row, *values, reasons])
+    return headers, rows
+
+
+def write_table(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    """CSV (UTF-8 with BOM, ';' as Italian Excel expects) or XLSX, by the file's extension."""
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.title = "Progetti"
+        sheet.append(list(headers))
+        for row in rows:
+            sheet.append([_xlsx_cell(v) for v in row])
+        sheet.freeze_panes = "A2"
+        workbook.save(path)
+        return
+    if suffix not in (".csv", ".txt"):
+        raise ValueError(f"cannot write {path.name}: use a .csv or .xlsx file name")
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(["" if v is None else _csv_cell(v) for v in row])
+
+
+def _csv_cell(value: Cell) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _xlsx_cell(value: Cell) -> Cell:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # never let a cell become a formula
+    return value
