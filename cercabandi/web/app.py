@@ -23,7 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
 from cercabandi.web import routes_admin, routes_auth, routes_browse, routes_dashboard, routes_export, routes_triage
-from cercabandi.web.pages import render
+from cercabandi.web.pages import render, route_path
 from cercabandi.web.render import STATIC_DIR, make_templates
 from cercabandi.web.security import CSRFError, Forbidden, LoginRequired, LoginThrottle
 
@@ -90,7 +90,7 @@ def create_app(
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
         if request.method != "GET":
             target = "/"
         return RedirectResponse(f"{request.scope.get('root_path', '')}/login?next={quote(target)}", status_code=303)

@@ -24,10 +24,18 @@ def render(
         "flashes": pop_flashes(request),
         "now": now(request),
         "root": request.scope.get("root_path", ""),
-        "path": request.url.path,
+        "path": route_path(request),
     }
     base.update(context)
     return request.app.state.templates.TemplateResponse(request, template, base, status_code=status_code)
+
+
+def route_path(request: Request) -> str:
+    """The path inside the application, without the proxy's root path (servers may include it)."""
+    path, root = request.url.path, request.scope.get("root_path", "")
+    if root and (path == root or path.startswith(root + "/")):
+        path = path[len(root) :]
+    return path or "/"
 
 
 def redirect(request: Request, path: str, **params: Any) -> RedirectResponse:
