@@ -69,7 +69,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     with live_server(app) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": args.width, "height": args.height})
+        page = browser.new_page(viewport={"width": args.width, "height": args.height}, locale="it-IT")
         page.goto(f"{base}/login")
         page.fill("input[name=username]", args.username)
         page.fill("input[name=password]", args.password)

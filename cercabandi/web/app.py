@@ -57,7 +57,9 @@ def create_app(
     app.state.sessions = sessions
     app.state.clock = clock
     app.state.templates = make_templates(settings.tz)
-    app.state.login_throttle = LoginThrottle()
+    # Per username: slows guessing one account. Per address: looser, since an office behind
+    # one NAT address (or a proxy without --proxy-headers) shares it.
+    app.state.login_throttles = {"user": LoginThrottle(limit=5), "ip": LoginThrottle(limit=20)}
 
     app.add_middleware(
         SessionMiddleware,

@@ -31,12 +31,13 @@ def login(
     next: str = Form("/"),
     db: Session = Depends(get_db),
 ) -> Response:
-    throttle = request.app.state.login_throttle
+    throttles = request.app.state.login_throttles
     client = request.client.host if request.client else "unknown"
-    user_key, client_key = f"user:{username.strip().lower()}", f"ip:{client}"
+    keys = {"user": username.strip().lower(), "ip": client}
     at = now(request)
-    wait = throttle.retry_after([user_key, client_key], at)
-    if wait is not None:
+    waits = [w for kind, key in keys.items() if (w := throttles[kind].retry_after([key], at)) is not None]
+    if waits:
+        wait = max(waits)
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
         return render(
             request,
@@ -51,7 +52,8 @@ def login(
         )
     user = authenticate(db, username, password)
     if user is None:
-        throttle.failed([user_key, client_key], at)
+        for kind, key in keys.items():
+            throttles[kind].failed([key], at)
         return render(
             request,
             "login.html",
@@ -60,7 +62,7 @@ def login(
             status_code=401,
         )
     db.commit()  # a password hash upgraded by authenticate
-    throttle.succeeded([user_key])
+    throttles["user"].succeeded([keys["user"]])
     log_in(request, user)
     return redirect(request, safe_next(next))
 

@@ -198,3 +198,12 @@ def test_pages_forbid_framing_and_inline_scripts(client: TestClient) -> None:
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert "script-src 'self'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_many_failures_from_one_address_lock_it_for_every_username(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    for i in range(20):
+        response = client.post("/login", data={"username": f"utente{i}", "password": "x" * 12, "csrf_token": token})
+        assert response.status_code == 401
+    locked = client.post("/login", data={"username": "giulia", "password": PASSWORD, "csrf_token": token})
+    assert locked.status_code == 429

@@ -49,7 +49,7 @@ def browser_page(app: FastAPI) -> Iterator[tuple[object, str]]:
 
     with live_server(app) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT", accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(15_000)
         errors: list[str] = []
