@@ -129,3 +129,28 @@ def test_only_the_calls_i_judged(as_user: Callable[[str], TestClient]) -> None:
         ["Climate-neutral and ", "Misura 1.4.1 Esperie", "Programma innovativo"]
     )
     assert _titles(as_user("giulia").get("/calls?mine=1").text) == []
+
+
+def test_digest_links_with_quoted_ids_open_the_call(giulia: TestClient, web_sessions, now) -> None:
+    from urllib.parse import quote
+
+    from cercabandi.core.models import FundingCall
+    from cercabandi.core.vocab import Level
+    from tests.web.seed import call_row
+
+    fc = FundingCall(
+        id="it_incentivi:misure/2027/42",
+        source="it_incentivi",
+        native_id="misure/2027/42",
+        title="Misura con barre nell'identificativo",
+        level=Level.NATIONAL,
+        url="https://example.org/",
+        first_seen=now,
+        last_seen=now,
+    )
+    with web_sessions() as session, session.begin():
+        session.add(call_row(fc))
+    for call_id in (fc.id, REGEN):
+        page = giulia.get(f"/calls/{quote(call_id, safe='')}")  # what the digest puts in its e-mails
+        assert page.status_code == 200, call_id
+    assert "Misura con barre" in giulia.get(f"/calls/{quote(fc.id, safe='')}").text

@@ -8,6 +8,7 @@ import types
 
 import pytest
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,10 +26,10 @@ def test_feedback_router_is_included_when_present(
     router = APIRouter()
 
     @router.get("/feedback/{token}")
-    def feedback(token: str, request: Request) -> dict[str, str]:
+    def feedback(token: str, request: Request) -> JSONResponse:
         # The router reads the shared state the interface promises.
         assert request.app.state.sessions is web_sessions and request.app.state.clock is clock
-        return {"token": token}
+        return JSONResponse({"token": token}, headers={"Content-Security-Policy": "style-src 'unsafe-inline'"})
 
     module.router = router  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, name, module)
@@ -36,3 +37,5 @@ def test_feedback_router_is_included_when_present(
     with TestClient(app, follow_redirects=False) as client:
         response = client.get("/feedback/abc")  # no login: the signed token is the credential
     assert response.status_code == 200 and response.json() == {"token": "abc"}
+    # Its pages keep their own Content-Security-Policy (they inline their CSS).
+    assert response.headers["content-security-policy"] == "style-src 'unsafe-inline'"
