@@ -152,14 +152,31 @@ class Reason:
 
 
 UNKNOWN_IT = (
+    ("proponent", "Tipo di proponente del progetto non noto"),
+    ("estimated cost", "Costo stimato del progetto non noto"),
+    ("comune not stated", "Comune del progetto non indicato"),
     ("applicant", "Soggetti ammessi non indicati dal bando"),
     ("territor", "Territorio non indicato dal bando"),
-    ("cost", "Costo del progetto o importi del bando non noti"),
     ("grant", "Importi del contributo non indicati"),
     ("budget", "Importi del contributo non indicati"),
     ("deadline", "Scadenza non indicata"),
-    ("proponent", "Tipo di proponente del progetto non noto"),
 )
+
+# The matcher explains its gates in English (for logs); pages say it in Italian.
+GATE_IT: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = {
+    ("status", True): (("forthcoming", "Bando in apertura"), ("", "Bando aperto")),
+    ("status", False): (("", "Bando chiuso"),),
+    ("applicant", True): (("", "Il proponente è tra i soggetti ammessi"),),
+    ("applicant", False): (("", "Il proponente non è tra i soggetti ammessi"),),
+    ("territory", True): (("", "Il territorio del bando comprende il comune"),),
+    ("territory", False): (("", "Il territorio del bando non comprende il comune"),),
+    ("budget", True): (("", "Costo del progetto compatibile con il contributo"),),
+    ("budget", False): (
+        ("below", "Costo del progetto sotto il contributo minimo"),
+        ("above", "Costo del progetto oltre il contributo massimo"),
+        ("", "Costo del progetto fuori dai limiti del contributo"),
+    ),
+}
 
 
 def unknown_it(text: str) -> str:
@@ -170,8 +187,17 @@ def unknown_it(text: str) -> str:
     return text
 
 
+def gate_it(gate: str, passed: bool | None, reason: str) -> str:
+    if passed is None:
+        return unknown_it(reason) if reason else f"{GATE_LABELS.get(gate, gate)}: non noto"
+    for key, italian in GATE_IT.get((gate, passed), ()):
+        if key in reason.lower():
+            return italian
+    return f"{GATE_LABELS.get(gate, gate)}: {'verificato' if passed else 'non soddisfatto'}"
+
+
 def match_reasons(match: MatchRow) -> tuple[list[tuple[str, float]], list[Reason]]:
-    """The terms that weighed most, and the gates / unknowns in words."""
+    """The terms that weighed most, and the gates / unknowns in words (each said once)."""
     explanation = match.explanation or {}
     terms = []
     for term in explanation.get("terms") or []:
@@ -179,15 +205,21 @@ def match_reasons(match: MatchRow) -> tuple[list[tuple[str, float]], list[Reason
             terms.append((str(term["term"]), float(term.get("weight") or 0)))
         elif isinstance(term, str):
             terms.append((term, 0.0))
-    reasons = []
+    reasons: list[Reason] = []
+    said: set[str] = set()
     for gate in explanation.get("gates") or []:
         if not isinstance(gate, dict):
             continue
-        label = GATE_LABELS.get(str(gate.get("gate")), str(gate.get("gate")))
         passed = gate.get("passed")
         kind = "gate_ok" if passed is True else "gate_fail" if passed is False else "gate_unknown"
-        verdict = {"gate_ok": "verificato", "gate_fail": "non soddisfatto", "gate_unknown": "non noto"}[kind]
-        reasons.append(Reason(kind, f"{label}: {verdict}", str(gate.get("reason") or "")))
+        reason = str(gate.get("reason") or "")
+        text = gate_it(str(gate.get("gate")), passed if isinstance(passed, bool) else None, reason)
+        reasons.append(Reason(kind, text, reason))
+        said.update({reason, text})
     for unknown in explanation.get("unknowns") or []:
-        reasons.append(Reason("unknown", unknown_it(str(unknown)), str(unknown)))
+        text = unknown_it(str(unknown))
+        if str(unknown) in said or text in said:
+            continue  # the matcher repeats an unknown gate's reason among its unknowns
+        said.add(text)
+        reasons.append(Reason("unknown", text, str(unknown)))
     return terms[:8], reasons

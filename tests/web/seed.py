@@ -123,7 +123,7 @@ CALLS = [
         "buildings and nature-based solutions.",
         programme="Horizon Europe - Cities Mission",
         budget="30000000",
-        grant_min="2000000",
+        grant_min="1000000",
         grant_max="4000000",
         cofinancing=0.0,
         first_seen_days=-30,
@@ -311,6 +311,14 @@ PROJECTS = [
     ),
 ]
 
+# Co-financing the comuni can put in themselves (the matcher's budget gate subtracts it).
+COFINANCING = {
+    "B41B22000510006": "400000",
+    "B91J23000120001": "150000",
+    "J84E21000330001": "700000",
+    "C31B23000090005": "1600000",
+}
+
 # (call index, project index, score, terms)
 MATCHES = [
     (0, 0, 0.71, ["rigenerazione", "piazza", "spazi pubblici", "mercato"]),
@@ -406,6 +414,40 @@ def add_user(session: Session, username: str, role: str, now: datetime, full_nam
     return user
 
 
+def _gates(call: Call, project: Project) -> list[dict[str, Any]]:
+    """Gate results worded like the matcher's (English, for logs; the pages translate)."""
+    data = call.data
+    scope = data["territory"]["scope"]
+    status = (
+        {"gate": "status", "passed": True, "reason": f"forthcoming: opens on {data['opening_date'][:10]}"}
+        if data.get("opening_date")
+        else {"gate": "status", "passed": True, "reason": "open: rolling (a sportello)"}
+        if call.rolling
+        else {"gate": "status", "passed": True, "reason": f"open until {data['deadlines'][0]['at'][:10]}"}
+    )
+    low, high = data.get("grant_min"), data.get("grant_max")
+    cost = project.estimated_cost or Decimal(0)
+    needed = cost - (project.cofinancing_available or Decimal(0))
+    if low is None and high is None:
+        budget = {"gate": "budget", "passed": None, "reason": "grant range not stated"}
+    elif low is not None and cost < Decimal(low):
+        budget = {"gate": "budget", "passed": False, "reason": f"cost {cost:.0f} EUR below the minimum grant {low} EUR"}
+    elif high is not None and needed > Decimal(high):
+        budget = {
+            "gate": "budget",
+            "passed": False,
+            "reason": f"needs {needed:.0f} EUR beyond co-financing, above the maximum grant {high} EUR",
+        }
+    else:
+        budget = {"gate": "budget", "passed": True, "reason": f"cost {cost:.0f} EUR fits the grant range"}
+    return [
+        status,
+        {"gate": "applicant", "passed": True, "reason": "comune is eligible"},
+        {"gate": "territory", "passed": True, "reason": f"call covers {scope}"},
+        budget,
+    ]
+
+
 def seed(session: Session, now: datetime) -> dict[str, Any]:
     """Fill an upgraded, empty database; returns handy ids. The caller commits."""
     ensure_reference(session)
@@ -426,6 +468,7 @@ def seed(session: Session, now: datetime) -> dict[str, Any]:
             proponent_type=ptype.value,
             stage=stage.value,
             estimated_cost=Decimal(cost),
+            cofinancing_available=Decimal(COFINANCING[cup]) if cup in COFINANCING else None,
             themes=themes,
             created_at=now - timedelta(days=90),
             updated_at=now - timedelta(days=10),
@@ -464,9 +507,7 @@ def seed(session: Session, now: datetime) -> dict[str, Any]:
     moved.version = 2
     for call_index, project_index, score, terms in MATCHES:
         call, project = calls[call_index], projects[project_index]
-        unknowns = [] if call.applicant_types else ["eligible applicants not stated"]
-        if call.data.get("grant_max") is None:
-            unknowns.append("grant range not stated")
+        gates = _gates(call, project)
         session.add(
             MatchRow(
                 call_id=call.id,
@@ -475,13 +516,9 @@ def seed(session: Session, now: datetime) -> dict[str, Any]:
                 rank=1,
                 explanation={
                     "terms": [{"term": t, "weight": round(score / (i + 2), 3)} for i, t in enumerate(terms)],
-                    "gates": [
-                        {"gate": "status", "passed": True, "reason": "open at now"},
-                        {"gate": "applicant", "passed": True, "reason": "comune is eligible"},
-                        {"gate": "territory", "passed": True, "reason": "territory covers the comune"},
-                        {"gate": "budget", "passed": None, "reason": "grant minimum not stated"},
-                    ],
-                    "unknowns": unknowns,
+                    "gates": gates,
+                    # Like the matcher: the reasons of the gates it could not decide.
+                    "unknowns": [g["reason"] for g in gates if g["passed"] is None],
                 },
                 matcher_version="test",
                 first_matched_at=now - timedelta(days=2),

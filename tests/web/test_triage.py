@@ -56,7 +56,8 @@ def test_triage_page_shows_facts_matches_reasons_and_shortcuts(as_user: Callable
     for fact in ("Scadenza", "tra 18 giorni", "Comune", "€ 150.000.000", "da € 42.000 a € 155.000"):
         assert fact in page
     assert "Nuovo portale dei servizi online del comune" in page and "servizi digitali" in page
-    assert "Soggetto ammissibile: verificato" in page and "Importo: non noto" in page
+    for reason in ("Bando aperto", "Il proponente è tra i soggetti ammessi", "Costo del progetto compatibile"):
+        assert reason in page
     assert "Scorciatoie da tastiera" in page and 'data-reason-key="1"' in page and "<kbd>p</kbd>" in page
     assert "Assegna a" not in page  # volunteers do not assign
 
@@ -215,3 +216,30 @@ def test_parse_tags() -> None:
     ]
     assert parse_tags("") == []
     assert len(parse_tags(",".join(f"t{i}" for i in range(30)))) == 10
+
+
+def test_match_reasons_in_italian_each_said_once() -> None:
+    from cercabandi.db.models import MatchRow
+    from cercabandi.web.views import match_reasons
+
+    row = MatchRow(
+        explanation={
+            "terms": [{"term": "rigenerazione", "weight": 0.4}, {"term": "piazza", "weight": 0.2}],
+            "gates": [
+                {"gate": "status", "passed": True, "reason": "forthcoming: opens on 2026-12-10"},
+                {"gate": "applicant", "passed": None, "reason": "eligible applicants not stated"},
+                {"gate": "territory", "passed": True, "reason": "call covers lombardia"},
+                {"gate": "budget", "passed": None, "reason": "project's estimated cost not stated"},
+            ],
+            "unknowns": ["eligible applicants not stated", "project's estimated cost not stated"],
+        }
+    )
+    terms, reasons = match_reasons(row)
+    assert terms == [("rigenerazione", 0.4), ("piazza", 0.2)]
+    assert [(r.kind, r.text) for r in reasons] == [
+        ("gate_ok", "Bando in apertura"),
+        ("gate_unknown", "Soggetti ammessi non indicati dal bando"),
+        ("gate_ok", "Il territorio del bando comprende il comune"),
+        ("gate_unknown", "Costo stimato del progetto non noto"),
+    ]
+    assert reasons[1].detail == "eligible applicants not stated"  # the matcher's words, on hover
