@@ -62,7 +62,10 @@ def triage(
         return render(request, "triage.html", {"queue": [], "item": None, "i": 0}, user=user)
     i = max(0, min(i, len(queue) - 1))
     item = queue[i]
-    context = call_context(db, item.call, user, request)
+    call = db.get(Call, item.call_id)
+    if call is None:  # removed between the two reads
+        return redirect(request, "/triage", i=i)
+    context = call_context(db, call, user, request)
     context.update({"queue": queue, "item": item, "i": i, "upcoming": queue[i + 1 : i + 6]})
     return render(request, "triage.html", context, user=user)
 

@@ -223,7 +223,10 @@ def best_scores(session: Session, call_ids: Sequence[str]) -> dict[str, float]:
 
 @dataclass
 class QueueItem:
-    call: Call
+    """One line of the queue: light columns only (a call's full ``data`` is loaded when shown)."""
+
+    call_id: str
+    title: str
     score: float
     projects: int
 
@@ -245,12 +248,15 @@ def triage_queue(session: Session, reviewer: str, now: datetime) -> list[QueueIt
     )
     reviewed = exists().where(ReviewRow.call_id == Call.id, ReviewRow.reviewer == reviewer)
     rows = session.execute(
-        select(Call, best.c.score, best.c.projects)
+        select(Call.id, Call.title, best.c.score, best.c.projects)
         .join(best, best.c.call_id == Call.id)
         .where(not_(reviewed), not_(status_clause(CallStatus.CLOSED, now)))
         .order_by(best.c.score.desc(), Call.deadline_at.is_(None), Call.deadline_at, Call.id)
     )
-    return [QueueItem(call=call, score=float(score), projects=int(n)) for call, score, n in rows]
+    return [
+        QueueItem(call_id=call_id, title=title, score=float(score), projects=int(n))
+        for call_id, title, score, n in rows
+    ]
 
 
 def matches_for_call(session: Session, call_id: str) -> list[tuple[MatchRow, Project]]:
