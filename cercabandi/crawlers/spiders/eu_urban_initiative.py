@@ -1,0 +1,90 @@
+"""European Urban Initiative: calls for Innovative Actions by urban authorities (HTML, about one a year).
+
+A call page has a box of key facts (Call opening, Deadline, Total budget, Maximum ERDF per
+project, ERDF co-financing rate) and a text restating them; both are kept as verbatim labelled
+sentences. The Terms of Reference PDF is the main attachment and its text is kept too.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from cercabandi.core.models import Labelled, RawCall
+from cercabandi.crawlers.htmlcalls import (
+    HtmlCallsSpider,
+    Page,
+    applicant_sentences,
+    facts_from_fields,
+    first_paragraph,
+    native_id_from_url,
+)
+from cercabandi.crawlers.textfacts import amount_facts, date_facts, unique
+
+SITE = "https://urban-initiative.eu"
+LISTING = f"{SITE}/calls-proposals"
+CALL_PATH = re.compile(r"^/calls-proposals/[^/]+$")
+ISSUER = "European Urban Initiative (European Commission, DG REGIO; Entrusted Entity: Hauts-de-France Region)"
+FIELDS: dict[str, tuple[str, str]] = {
+    "call opening": ("dates", "opening"),
+    "opening": ("dates", "opening"),
+    "deadline": ("dates", "deadline"),
+    "application deadline": ("dates", "deadline"),
+    "published": ("dates", "published"),
+    "total budget": ("amounts", "budget"),
+    "budget": ("amounts", "budget"),
+    "erdf budget": ("amounts", "budget"),
+    "maximum erdf per project": ("amounts", "grant_max"),
+    "maximum grant": ("amounts", "grant_max"),
+    "minimum grant": ("amounts", "grant_min"),
+    "erdf co-financing rate": ("amounts", "cofinancing"),
+    "co-financing rate": ("amounts", "cofinancing"),
+    "status": ("status", "status"),
+    "call status": ("status", "status"),
+    "eligible applicants": ("extra", "eligible_applicants"),
+    "topic": ("extra", "topic"),
+    "topics": ("extra", "topic"),
+}
+
+
+def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
+    facts = facts_from_fields(page.fields, FIELDS)
+    dates: list[Labelled] = [*facts["dates"], *date_facts(page.prose)]
+    amounts: list[Labelled] = [*facts["amounts"], *amount_facts(page.prose)]
+    extra = dict(facts["extra"])
+    if listing_text:
+        extra["listing_text"] = listing_text
+    return RawCall(
+        source="eu_urban_initiative",
+        url=page.url,
+        fetched_at=fetched_at,
+        native_id=native_id_from_url(page.url),
+        title=page.title,
+        summary=first_paragraph(page.html),
+        body=page.text,
+        dates=unique(dates),
+        amounts=unique(amounts),
+        applicants=extra.pop("eligible_applicants", None) or applicant_sentences(page.prose),
+        territory="EU Member States",
+        programme="European Urban Initiative - Innovative Actions (ERDF)",
+        issuer=ISSUER,
+        status=(facts["status"] or [None])[0],
+        attachments=page.attachments,
+        extra=extra,
+        payload=page.html,
+        payload_type="html",
+    )
+
+
+class EuUrbanInitiativeSpider(HtmlCallsSpider):
+    name = "eu_urban_initiative"
+    allowed_domains = ("urban-initiative.eu",)
+    listing_url = LISTING
+    card_css = ".views-row, article, .card"
+    detail_path = CALL_PATH
+    content_css = ("main article", "article", "main")
+    field_css = ".key-facts li, .key-facts .fact, dl > div"
+    max_pages = 2
+
+    def build_item(self, page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
+        return build_item(page, listing_text=listing_text, fetched_at=fetched_at)

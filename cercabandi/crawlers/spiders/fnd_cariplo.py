@@ -1,0 +1,128 @@
+"""Fondazione Cariplo: its open calls (HTML, a few a year; behind Cloudflare for plain clients).
+
+A call page has a box of labelled facts (Scadenza, Budget, Area, Stato), the text of the call and
+the call's PDF. Budget, minimum and maximum contribution and co-financing (often 30-50%) are taken
+as the verbatim sentences that state them, from the box and the text; the PDF's text is kept for
+what only it says. Blocks (403, challenge pages) are retried through the headless browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from cercabandi.core.models import Labelled, RawCall
+from cercabandi.crawlers.browser import BrowserFallbackMixin, looks_blocked
+from cercabandi.crawlers.htmlcalls import (
+    HtmlCallsSpider,
+    ListingLink,
+    Page,
+    applicant_sentences,
+    facts_from_fields,
+    first_paragraph,
+    native_id_from_url,
+)
+from cercabandi.crawlers.spiderkit import report_problem
+from cercabandi.crawlers.textfacts import amount_facts, date_facts, unique
+
+SITE = "https://www.fondazionecariplo.it"
+LISTING = f"{SITE}/it/bandi.html"
+CALL_PATH = re.compile(r"^/it/bandi/.+\.html$")
+ISSUER = "Fondazione Cariplo"
+FIELDS: dict[str, tuple[str, str]] = {
+    "scadenza": ("dates", "deadline"),
+    "scadenza prima fase": ("dates", "deadline: prima fase"),
+    "scadenza seconda fase": ("dates", "deadline: seconda fase"),
+    "apertura": ("dates", "opening"),
+    "pubblicazione": ("dates", "published"),
+    "data di pubblicazione": ("dates", "published"),
+    "budget": ("amounts", "budget"),
+    "budget disponibile": ("amounts", "budget"),
+    "risorse disponibili": ("amounts", "budget"),
+    "contributo massimo": ("amounts", "grant_max"),
+    "contributo minimo": ("amounts", "grant_min"),
+    "cofinanziamento": ("amounts", "cofinancing"),
+    "stato": ("status", "status"),
+    "area": ("extra", "area"),
+    "destinatari": ("extra", "destinatari"),
+}
+
+
+def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
+    facts = facts_from_fields(page.fields, FIELDS)
+    dates: list[Labelled] = [*facts["dates"], *date_facts(page.prose)]
+    amounts: list[Labelled] = [*facts["amounts"], *amount_facts(page.prose)]
+    extra = dict(facts["extra"])
+    if listing_text:
+        extra["listing_text"] = listing_text
+    return RawCall(
+        source="fnd_cariplo",
+        url=page.url,
+        fetched_at=fetched_at,
+        native_id=native_id_from_url(page.url),
+        title=page.title,
+        summary=first_paragraph(page.html),
+        body=page.text,
+        dates=unique(dates),
+        amounts=unique(amounts),
+        applicants=extra.pop("destinatari", None) or applicant_sentences(page.prose),
+        territory="Lombardia e province di Novara e del Verbano-Cusio-Ossola",
+        issuer=ISSUER,
+        status=(facts["status"] or [None])[0],
+        attachments=page.attachments,
+        extra=extra,
+        payload=page.html,
+        payload_type="html",
+    )
+
+
+class FndCariploSpider(BrowserFallbackMixin, HtmlCallsSpider):
+    name = "fnd_cariplo"
+    allowed_domains = ("www.fondazionecariplo.it",)
+    listing_url = LISTING
+    card_css = ".bando-card, .card, article, li.bando"
+    detail_path = CALL_PATH
+    content_css = ("main article", "article.bando", "main", "#content")
+    field_css = ".info, .bando-info li, dl > div"
+    browser_wait_for = "main, article"
+    max_pages = 3
+
+    def __init__(self, *args: Any, browser: str = "fallback", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.browser = browser
+
+    def listing_request(self, url: str) -> scrapy.Request:
+        return self.page_request(url, callback=self.parse, errback=self.page_failed)
+
+    def detail_request(self, link: ListingLink) -> scrapy.Request:
+        return self.page_request(
+            link.url, callback=self.parse_detail, errback=self.page_failed, cb_kwargs={"listing_text": link.text}
+        )
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        if looks_blocked(response):
+            yield from self._unblock(response)
+            return
+        yield from super().parse(response)
+
+    def parse_detail(self, response: Response, listing_text: str = "") -> Iterator[Any]:
+        if looks_blocked(response):
+            yield from self._unblock(response)
+            return
+        yield from super().parse_detail(response, listing_text=listing_text)
+
+    def _unblock(self, response: Response) -> Iterator[scrapy.Request]:
+        retry = self.retry_in_browser(response)
+        if retry is None:
+            report_problem(self, "blocked", f"{response.url} answered {response.status} (bot protection)", listing=True)
+            return
+        self.logger.warning("HTTP %s from %s: asking again through the browser", response.status, response.url)
+        yield retry
+
+    def build_item(self, page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
+        return build_item(page, listing_text=listing_text, fetched_at=fetched_at)

@@ -1,0 +1,67 @@
+"""Dipartimento per le politiche di coesione: "Finanziamenti, avvisi e bandi" (HTML, CC BY 4.0).
+
+The list links one page per call or funding line; a call page has an introduction, the call's
+dates in prose ("Possono candidarsi, dal 02/03 al 03/06/2026, ...") and the notice with its
+annexes as PDFs. Dates, money and applicants are the verbatim sentences that state them; the
+notice's text (first PDF) goes into the record for the facts that only it holds.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from cercabandi.core.models import Labelled, RawCall
+from cercabandi.crawlers.htmlcalls import (
+    HtmlCallsSpider,
+    Page,
+    applicant_sentences,
+    first_paragraph,
+    native_id_from_url,
+)
+from cercabandi.crawlers.textfacts import amount_facts, date_facts, unique
+
+SITE = "https://politichecoesione.governo.it"
+LISTING = f"{SITE}/it/finanziamenti-avvisi-e-bandi/"
+CALL_PATH = re.compile(
+    r"^/it/(?:finanziamenti-avvisi-e-bandi"
+    r"|documenti-ed-esiti-istituzionali/documenti-di-attuazione-dei-finanziamenti-avvisi-e-bandi)/[^/]+/?$"
+)
+ISSUER = "Presidenza del Consiglio dei ministri - Dipartimento per le politiche di coesione e per il Sud"
+
+
+def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
+    dates: list[Labelled] = []
+    if page.published:
+        dates.append(Labelled(label="published", value=page.published))
+    dates.extend(date_facts(page.text))
+    extra = {"listing_text": listing_text} if listing_text else {}
+    return RawCall(
+        source="it_coesione",
+        url=page.url,
+        fetched_at=fetched_at,
+        native_id=native_id_from_url(page.url),
+        title=page.title,
+        summary=first_paragraph(page.html),
+        body=page.text,
+        dates=unique(dates),
+        amounts=amount_facts(page.text),
+        applicants=applicant_sentences(page.text),
+        issuer=ISSUER,
+        attachments=page.attachments,
+        extra=extra,
+        payload=page.html,
+        payload_type="html",
+    )
+
+
+class ItCoesioneSpider(HtmlCallsSpider):
+    name = "it_coesione"
+    allowed_domains = ("politichecoesione.governo.it",)
+    listing_url = LISTING
+    card_css = ".card, article, .list-item, li.item"
+    detail_path = CALL_PATH
+    content_css = ("main .content-page", "main article", "main", "#main-content")
+
+    def build_item(self, page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
+        return build_item(page, listing_text=listing_text, fetched_at=fetched_at)

@@ -1,0 +1,95 @@
+"""Ministero dell'Interno, DAIT finanza locale: news on contributions to comuni (HTML, Drupal).
+
+The news list (``/finanza-locale/notizie?page=N``, newest first) carries "Comunicato del ..."
+items; many announce a decree that allocates money to comuni (rigenerazione urbana, progettazione,
+messa in sicurezza). Each record says what it is in ``extra["kind"]``: ``decree`` when the item
+publishes or adopts a decree, ``communication`` otherwise; the decree sentence is in
+``extra["decree"]``. Only the first pages are read each night (``max_pages``): older news was read
+on earlier nights.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from cercabandi.core.models import Labelled, RawCall
+from cercabandi.crawlers.htmlcalls import HtmlCallsSpider, Page, applicant_sentences, native_id_from_url
+from cercabandi.crawlers.textfacts import amount_facts, date_facts, sentences, unique
+
+SITE = "https://dait.interno.gov.it"
+LISTING = f"{SITE}/finanza-locale/notizie"
+NEWS_PATH = re.compile(r"^/finanza-locale/notizie/[^/]+$")
+ISSUER = "Ministero dell'Interno - Dipartimento per gli Affari Interni e Territoriali, Direzione Centrale della Finanza Locale"
+
+_DECREE_TITLE = re.compile(r"^\s*(?:decreto|d\.\s?m\.|d\.\s?p\.\s?c\.\s?m\.|dpcm)\b", re.IGNORECASE)
+_DECREE_ACT = re.compile(
+    r"(?:pubblicat[oi]|adottat[oi]|emanat[oi]|firmat[oi]|registrat[oi]|diffus[oi])\s+(?:\w+\s+){0,3}decret[oi]"
+    r"|decret[oi]\s+(?:\w+\s+){0,12}(?:è|sono)\s+stat[oi]\s+(?:pubblicat|adottat|emanat|firmat)"
+    r"|sezione\s+[«\"“]?\s*i\s+decreti",
+    re.IGNORECASE,
+)
+_LISTED_DATE = re.compile(r"\b\d{1,2}\s+[A-Za-z]+,?\s+\d{4}\b")
+
+
+def kind_of(title: str, text: str) -> tuple[str, str | None]:
+    """("decree", the sentence) when the news publishes or adopts a decree, else ("communication", None)."""
+    if _DECREE_TITLE.search(title):
+        return "decree", title
+    for sentence in sentences(text):
+        if _DECREE_ACT.search(sentence):
+            return "decree", sentence
+    return "communication", None
+
+
+def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
+    kind, decree = kind_of(page.title, page.text)
+    dates: list[Labelled] = []
+    if page.published:
+        dates.append(Labelled(label="published", value=page.published))
+    elif listed := _LISTED_DATE.search(listing_text):
+        dates.append(Labelled(label="published", value=listed.group(0)))
+    # The news' own date ("Notizia 27 Luglio, 2026") is publication, not a deadline: only cue words count.
+    dates.extend(d for d in date_facts(page.text) if d.label != "published")
+    extra = {"kind": kind}
+    if decree:
+        extra["decree"] = decree
+    if listing_text:
+        extra["listing_text"] = listing_text
+    body_start = page.text.split(page.title, 1)[-1].strip() if page.title in page.text else page.text
+    return RawCall(
+        source="it_dait",
+        url=page.url,
+        fetched_at=fetched_at,
+        native_id=native_id_from_url(page.url),
+        title=page.title,
+        summary=next(iter(sentences(body_start)), None),
+        body=page.text,
+        dates=unique(dates),
+        amounts=amount_facts(page.text),
+        applicants=applicant_sentences(page.text),
+        issuer=ISSUER,
+        attachments=page.attachments,
+        extra=extra,
+        payload=page.html,
+        payload_type="html",
+    )
+
+
+class ItDaitSpider(HtmlCallsSpider):
+    name = "it_dait"
+    allowed_domains = ("dait.interno.gov.it",)
+    listing_url = LISTING
+    card_css = ".views-row, article.node--type-notizia, article"
+    link_css = "h2 a[href], h3 a[href], .field--name-title a[href], a[href]"
+    detail_path = NEWS_PATH
+    content_css = ("main article", "article.node", "main", "#block-dait-content")
+    max_pages = 3
+    follow_pdfs = False  # the decrees themselves are long tables of comuni; the news text says what they do
+
+    def __init__(self, *args: Any, pdfs: str = "no", **kwargs: Any) -> None:
+        super().__init__(*args, pdfs=pdfs, **kwargs)
+
+    def build_item(self, page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
+        return build_item(page, listing_text=listing_text, fetched_at=fetched_at)
