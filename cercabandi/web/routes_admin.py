@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cercabandi.core.vocab import Frequency, Role, label_it
-from cercabandi.db.models import Comune, Project, Subscription, User
+from cercabandi.db.models import Comune, Project, User
 from cercabandi.db.repo import browse
+from cercabandi.db.repo.subscriptions import (
+    EMAIL_RE,
+    MAX_ITEM_CAP,
+    SubscriptionError,
+    create_subscription,
+    list_subscriptions,
+)
+from cercabandi.db.repo.subscriptions import set_active as set_subscription_active
 from cercabandi.db.repo.users import (
     UserError,
     authenticate,
@@ -26,8 +32,6 @@ from cercabandi.web.routes_export import calendar_url
 from cercabandi.web.security import csrf_protect, flash, get_db, now, require
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # ----------------------------------------------------------------------- users
@@ -137,15 +141,15 @@ def account_password(
 def subscriptions_page(
     request: Request, user: User = Depends(require(Role.STAFF)), db: Session = Depends(get_db)
 ) -> Response:
-    subs = list(db.scalars(select(Subscription).order_by(Subscription.active.desc(), Subscription.email)))
     comuni = {c.istat: c.name for c in db.scalars(select(Comune))}
+    subs = sorted(list_subscriptions(db), key=lambda s: (not s.active, s.email, s.id))
     return render(
         request,
         "subscriptions.html",
         {
             "subscriptions": subs,
             "comuni_names": comuni,
-            "comuni": [c for c, n_projects, _ in browse.list_comuni(db) if n_projects] or [],
+            "comuni": [c for c, n_projects, _ in browse.list_comuni(db) if n_projects],
             "frequencies": [(Frequency.DAILY.value, "Giornaliera"), (Frequency.WEEKLY.value, "Settimanale")],
             "themes": browse.known_tags(db),
         },
@@ -163,10 +167,13 @@ def subscriptions_create(
     themes: str = Form(""),
     projects: str = Form(""),
     item_cap: int = Form(20),
+    min_score: float = Form(0.0),
     user: User = Depends(require(Role.STAFF)),
     db: Session = Depends(get_db),
 ) -> Response:
     email = email.strip()
+    project_ids = [p.strip() for p in projects.split(",") if p.strip()]
+    # Checked here first to explain in Italian; the repository checks again (its messages are English).
     problems = []
     if not EMAIL_RE.match(email):
         problems.append(f"Indirizzo e-mail non valido: «{email}».")
@@ -175,30 +182,34 @@ def subscriptions_create(
     unknown_comuni = [c for c in comuni if db.get(Comune, c) is None]
     if unknown_comuni:
         problems.append(f"Comuni sconosciuti: {', '.join(unknown_comuni)}.")
-    project_ids = [p.strip() for p in projects.split(",") if p.strip()]
     unknown_projects = [p for p in project_ids if db.get(Project, p) is None]
     if unknown_projects:
         problems.append(f"Progetti sconosciuti: {', '.join(unknown_projects)}.")
-    if not 1 <= item_cap <= 200:
-        problems.append("Il numero massimo di voci deve essere tra 1 e 200.")
+    if not 1 <= item_cap <= MAX_ITEM_CAP:
+        problems.append(f"Il numero massimo di voci deve essere tra 1 e {MAX_ITEM_CAP}.")
+    if not 0.0 <= min_score <= 1.0:
+        problems.append("Il punteggio minimo deve essere tra 0 e 1.")
+    if not problems:
+        try:
+            create_subscription(
+                db,
+                email=email,
+                now=now(request),
+                name=name,
+                comuni=comuni,
+                themes=[t.strip().lower() for t in themes.split(",") if t.strip()],
+                projects=project_ids,
+                frequency=frequency,
+                item_cap=item_cap,
+                min_score=min_score,
+            )
+        except SubscriptionError as exc:
+            db.rollback()
+            problems.append(f"Iscrizione non valida: {exc}")
     if problems:
         for problem in problems:
             flash(request, problem, "error")
         return redirect(request, "/subscriptions")
-    db.add(
-        Subscription(
-            email=email,
-            name=name.strip() or None,
-            comuni=sorted(set(comuni)),
-            themes=[t.strip().lower() for t in themes.split(",") if t.strip()],
-            projects=project_ids,
-            frequency=frequency,
-            language="it",
-            item_cap=item_cap,
-            active=True,
-            created_at=now(request),
-        )
-    )
     db.commit()
     flash(request, f"Iscrizione di {email} registrata.")
     return redirect(request, "/subscriptions")
@@ -212,20 +223,14 @@ def subscriptions_update(
     user: User = Depends(require(Role.STAFF)),
     db: Session = Depends(get_db),
 ) -> Response:
-    sub = db.get(Subscription, subscription_id)
-    if sub is None:
-        flash(request, "Iscrizione non trovata.", "error")
-        return redirect(request, "/subscriptions")
-    if action == "deactivate":
-        sub.active = False
-        sub.unsubscribed_at = now(request)
-        flash(request, f"Iscrizione di {sub.email} sospesa.")
-    elif action == "activate":
-        sub.active = True
-        sub.unsubscribed_at = None
-        flash(request, f"Iscrizione di {sub.email} riattivata.")
-    else:
+    if action not in ("deactivate", "activate"):
         flash(request, "Azione sconosciuta.", "error")
         return redirect(request, "/subscriptions")
+    try:
+        sub = set_subscription_active(db, subscription_id, action == "activate")
+    except SubscriptionError:
+        flash(request, "Iscrizione non trovata.", "error")
+        return redirect(request, "/subscriptions")
     db.commit()
+    flash(request, f"Iscrizione di {sub.email} {'riattivata' if sub.active else 'sospesa'}.")
     return redirect(request, "/subscriptions")

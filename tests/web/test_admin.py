@@ -167,27 +167,34 @@ def test_staff_manage_subscriptions(as_user: Callable[[str], TestClient], web_se
             "themes": "Rigenerazione urbana, giovani",
             "projects": "J84E21000330001",
             "item_cap": "15",
+            "min_score": "0.3",
         },
     )
     assert response.status_code == 303
     with web_sessions() as session:
         sub = session.scalar(select(Subscription))
         assert sub is not None
-        assert (sub.email, sub.frequency, sub.comuni, sub.themes, sub.projects, sub.item_cap, sub.active) == (
+        assert (sub.email, sub.frequency, sub.comuni, sub.projects, sub.item_cap, sub.min_score, sub.active) == (
             "referente@comune.rho.mi.it",
             "daily",
             ["015118", "015182"],
-            ["rigenerazione urbana", "giovani"],
             ["J84E21000330001"],
             15,
+            0.3,
             True,
         )
+        assert sorted(sub.themes) == ["giovani", "rigenerazione urbana"]
     page = client.get("/subscriptions").text
-    assert "referente@comune.rho.mi.it" in page and "Rho" in page and "Legnano" in page
+    assert "referente@comune.rho.mi.it" in page and "Rho" in page and "Legnano" in page and "0.30" in page
     client.post(f"/subscriptions/{sub.id}", data={"csrf_token": token, "action": "deactivate"})
     with web_sessions() as session:
         stored = session.get(Subscription, sub.id)
-        assert stored is not None and not stored.active and stored.unsubscribed_at is not None
+        assert stored is not None and not stored.active
+    assert "sospesa" in client.get("/subscriptions").text
+    client.post(f"/subscriptions/{sub.id}", data={"csrf_token": token, "action": "activate"})
+    with web_sessions() as session:
+        stored = session.get(Subscription, sub.id)
+        assert stored is not None and stored.active
 
 
 def test_bad_subscriptions_are_explained_and_not_stored(
@@ -197,10 +204,17 @@ def test_bad_subscriptions_are_explained_and_not_stored(
     token = csrf_of(client.get("/subscriptions").text)
     client.post(
         "/subscriptions",
-        data={"csrf_token": token, "email": "non-una-mail", "comuni": ["999999"], "projects": "NOPE", "item_cap": "0"},
+        data={
+            "csrf_token": token,
+            "email": "non-una-mail",
+            "comuni": ["999999"],
+            "projects": "NOPE",
+            "item_cap": "0",
+            "min_score": "2",
+        },
     )
     page = client.get("/subscriptions").text
-    for message in ("non valido", "Comuni sconosciuti", "Progetti sconosciuti", "tra 1 e 200"):
+    for message in ("non valido", "Comuni sconosciuti", "Progetti sconosciuti", "tra 1 e 200", "tra 0 e 1"):
         assert message in page
     with web_sessions() as session:
         assert session.scalar(select(Subscription)) is None
@@ -210,3 +224,14 @@ def test_volunteer_cannot_manage_subscriptions(as_user: Callable[[str], TestClie
     client = as_user("giulia")
     token = csrf_of(client.get("/").text)
     assert client.post("/subscriptions", data={"csrf_token": token, "email": "a@b.it"}).status_code == 403
+
+
+def test_recipient_unsubscribe_is_shown_apart_from_a_pause(
+    as_user: Callable[[str], TestClient], web_sessions: sessionmaker[Session], now
+) -> None:
+    from cercabandi.db.repo.subscriptions import create_subscription, unsubscribe
+
+    with web_sessions() as session, session.begin():
+        sub = create_subscription(session, email="ufficio@comune.legnano.mi.it", now=now, comuni=["015118"])
+        unsubscribe(session, sub.id, now=now)
+    assert "disiscritta il 21/11/2026" in as_user("marco").get("/subscriptions").text
