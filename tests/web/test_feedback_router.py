@@ -39,3 +39,36 @@ def test_feedback_router_is_included_when_present(
     assert response.status_code == 200 and response.json() == {"token": "abc"}
     # Its pages keep their own Content-Security-Policy (they inline their CSS).
     assert response.headers["content-security-policy"] == "style-src 'unsafe-inline'"
+
+
+def test_one_click_feedback_from_a_digest_reaches_the_review_pages(
+    app, client: TestClient, web_settings: Settings, web_sessions: sessionmaker[Session], as_user, now
+) -> None:
+    pytest.importorskip("cercabandi.web.routes_feedback")
+    from sqlalchemy import select
+
+    from cercabandi.core.vocab import ReviewTag
+    from cercabandi.db.models import ReviewRow
+    from cercabandi.db.repo.subscriptions import create_subscription
+    from cercabandi.digest.tokens import feedback_token
+
+    call_id = "fnd_cariplo:2026-emblematici-minori"
+    with web_sessions() as session, session.begin():
+        sub = create_subscription(session, email="referente@comune.rho.mi.it", now=now, comuni=["015182"])
+        token = feedback_token(
+            web_settings.secret_key,
+            subscription_id=sub.id,
+            email=sub.email,
+            call_id=call_id,
+            project_id="J84E21000330001",
+            tag=ReviewTag.RELEVANT,
+            now=now,
+        )
+    page = client.get(f"/feedback/{token}")  # anonymous: the signed token is the credential
+    assert page.status_code == 200
+    assert client.post(f"/feedback/{token}").status_code == 200
+    with web_sessions() as session:
+        row = session.scalar(select(ReviewRow).where(ReviewRow.call_id == call_id))
+    assert row is not None and (row.via, row.reviewer, row.tag) == ("email", "referente@comune.rho.mi.it", "relevant")
+    staff_view = as_user("marco").get(f"/calls/{call_id}").text
+    assert "referente@comune.rho.mi.it" in staff_view and "(email)" in staff_view
