@@ -144,9 +144,10 @@ class LoginThrottle:
     small office tool behind a login page (argon2 already makes guessing slow).
     """
 
-    def __init__(self, limit: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
+    def __init__(self, limit: int = 5, window: timedelta = timedelta(minutes=15), max_keys: int = 10_000) -> None:
         self.limit = limit
         self.window = window
+        self.max_keys = max_keys  # random usernames must not grow memory without bound
         self._failures: dict[str, deque[datetime]] = defaultdict(deque)
         self._lock = threading.Lock()
 
@@ -168,8 +169,16 @@ class LoginThrottle:
 
     def failed(self, keys: list[str], now: datetime) -> None:
         with self._lock:
+            if len(self._failures) >= self.max_keys:
+                for stale in [k for k, q in self._failures.items() if not q or now - q[-1] >= self.window]:
+                    del self._failures[stale]
+                while len(self._failures) >= self.max_keys:  # all recent: forget the oldest key
+                    del self._failures[next(iter(self._failures))]
             for key in keys:
                 self._prune(key, now).append(now)
+
+    def __len__(self) -> int:
+        return len(self._failures)
 
     def succeeded(self, keys: list[str]) -> None:
         with self._lock:

@@ -20,7 +20,19 @@ from cercabandi.core.models import Deadline, FundingCall, Territory
 from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import ApplicantType as A
 from cercabandi.core.vocab import Level, ProjectStage, TerritoryScope, label_it
-from cercabandi.db.models import Call, CallVersion, Comune, CrawlRun, MatchRow, Project, ReviewRow, Source, User
+from cercabandi.db.models import (
+    Call,
+    CallVersion,
+    Comune,
+    CrawlRun,
+    MatchRow,
+    Project,
+    Quarantine,
+    RawRecord,
+    ReviewRow,
+    Source,
+    User,
+)
 from cercabandi.db.repo.users import hash_password
 
 PASSWORD = "password-di-prova"
@@ -571,6 +583,28 @@ def seed(session: Session, now: datetime) -> dict[str, Any]:
             if not failing:
                 source.last_success_at = started + timedelta(minutes=3)
                 source.last_item_count = items
+    # Two records of one source could not be normalised; one was fixed since.
+    for n, resolved in ((1, None), (2, now - timedelta(days=1))):
+        raw = RawRecord(
+            source_id="lombardia_bandi",
+            native_id=f"RLO1202603999{n}",
+            payload_hash=f"{n:064d}",
+            url=f"https://www.bandi.regione.lombardia.it/servizi/servizio/bandi/dettaglio/{n}",
+            fetched_at=now - timedelta(days=2),
+            record={"source": "lombardia_bandi", "native_id": f"RLO1202603999{n}"},
+        )
+        session.add(raw)
+        session.flush()
+        session.add(
+            Quarantine(
+                raw_record_id=raw.id,
+                source_id="lombardia_bandi",
+                native_id=raw.native_id,
+                reasons=["deadline 'entro la fine del mese' could not be read as a date"],
+                created_at=now - timedelta(days=2),
+                resolved_at=resolved,
+            )
+        )
     session.flush()
     return {
         "users": {name: user.id for name, user in users.items()},

@@ -207,3 +207,15 @@ def test_many_failures_from_one_address_lock_it_for_every_username(client: TestC
         assert response.status_code == 401
     locked = client.post("/login", data={"username": "giulia", "password": PASSWORD, "csrf_token": token})
     assert locked.status_code == 429
+
+
+def test_throttle_memory_is_bounded(now) -> None:
+    from cercabandi.web.security import LoginThrottle
+
+    throttle = LoginThrottle(limit=2, max_keys=50)
+    for i in range(500):
+        throttle.failed([f"user{i}"], now + timedelta(seconds=i))
+    assert len(throttle) <= 50
+    throttle.failed(["target"], now + timedelta(seconds=600))
+    throttle.failed(["target"], now + timedelta(seconds=601))
+    assert throttle.retry_after(["target"], now + timedelta(seconds=602)) is not None

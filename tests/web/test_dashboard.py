@@ -35,6 +35,7 @@ def test_source_health_states(web_sessions: sessionmaker[Session], now: datetime
     assert health["it_dait"].state == "ok"  # a slow publisher: silent only after 30 days
     assert health["eu_sedia"].state == "ok" and health["eu_sedia"].last_item_count
     assert len(health["eu_sedia"].runs) == 10
+    assert (health["lombardia_bandi"].quarantined, health["eu_sedia"].quarantined) == (1, 0)
     assert health["eu_sedia"].runs[0].started_at < health["eu_sedia"].runs[-1].started_at
 
 
@@ -53,10 +54,10 @@ def test_deadlines_per_week(web_sessions: sessionmaker[Session], now: datetime) 
 def test_empty_database_renders(as_user: Callable[[str], TestClient], web_sessions: sessionmaker[Session]) -> None:
     from sqlalchemy import delete
 
-    from cercabandi.db.models import Assignment, Call, CallVersion, CrawlRun, MatchRow, ReviewRow
+    from cercabandi.db.models import Assignment, Call, CallVersion, CrawlRun, MatchRow, Quarantine, RawRecord, ReviewRow
 
     with web_sessions() as session, session.begin():
-        for model in (ReviewRow, Assignment, MatchRow, CallVersion, Call, CrawlRun):
+        for model in (ReviewRow, Assignment, MatchRow, CallVersion, Call, Quarantine, RawRecord, CrawlRun):
             session.execute(delete(model))
     client = as_user("giulia")
     html = client.get("/").text

@@ -26,6 +26,7 @@ from cercabandi.db.models import (
     MatchRow,
     Project,
     ProjectComune,
+    Quarantine,
     ReviewRow,
     Source,
 )
@@ -486,12 +487,21 @@ class SourceHealth:
     last_run: CrawlRun | None
     runs: list[CrawlRun]  # most recent last, for the chart
     problems: list[str]
+    quarantined: int = 0  # records that could not be normalised, not yet resolved
 
 
 def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[SourceHealth]:
     """Every known source: last successful crawl, items, and whether it is failing or silent."""
     sources = {s.id: s for s in session.scalars(select(Source))}
     ids = sorted(set(sources) | set(SOURCES))
+    quarantined: dict[str, int] = {
+        source_id: int(n)
+        for source_id, n in session.execute(
+            select(Quarantine.source_id, func.count())
+            .where(Quarantine.resolved_at.is_(None))
+            .group_by(Quarantine.source_id)
+        )
+    }
     result: list[SourceHealth] = []
     for source_id in ids:
         row = sources.get(source_id)
@@ -532,6 +542,7 @@ def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[So
                 last_run=last_run,
                 runs=recent,
                 problems=problems,
+                quarantined=int(quarantined.get(source_id, 0)),
             )
         )
     return result
