@@ -33,7 +33,9 @@ def dashboard(
     health = browse.source_health(db, at)
     weeks = browse.deadlines_per_week(db, at, weeks=8)
     chart = bar_chart(
-        [(fmt.as_date(start)[:5], n) for start, n in weeks], title="Bandi in scadenza per settimana (prossime 8)"
+        [(fmt.as_date(start)[:5], n) for start, n in weeks],
+        title="Bandi in scadenza per settimana (prossime 8)",
+        height=130,
     )
     return render(
         request,

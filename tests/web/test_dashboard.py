@@ -63,3 +63,9 @@ def test_empty_database_renders(as_user: Callable[[str], TestClient], web_sessio
     html = client.get("/").text
     assert "Nessun bando in scadenza" in html and "nessuna esecuzione" in html
     assert "Nessun bando corrisponde ai filtri" in client.get("/calls").text
+
+
+def test_sources_with_problems_come_first(web_sessions: sessionmaker[Session], now: datetime) -> None:
+    with web_sessions() as session:
+        states = [h.state for h in browse.source_health(session, now)]
+    assert states[:2] == ["failing", "silent"] and set(states[2:]) == {"ok"}

@@ -491,7 +491,10 @@ class SourceHealth:
 
 
 def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[SourceHealth]:
-    """Every known source: last successful crawl, items, and whether it is failing or silent."""
+    """Every known source: last successful crawl, items, and whether it is failing or silent.
+
+    Problems first (failing, silent, never crawled), then healthy sources, by name.
+    """
     sources = {s.id: s for s in session.scalars(select(Source))}
     ids = sorted(set(sources) | set(SOURCES))
     quarantined: dict[str, int] = {
@@ -545,6 +548,8 @@ def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[So
                 quarantined=int(quarantined.get(source_id, 0)),
             )
         )
+    severity = {"failing": 0, "silent": 1, "never": 2, "ok": 3}
+    result.sort(key=lambda h: (severity[h.state], h.name.lower()))
     return result
 
 
