@@ -86,3 +86,25 @@ def test_filters_queue_and_verdicts_on_both_engines(sessions: sessionmaker[Sessi
 
         comuni = {c.name: (p, n) for c, p, n in browse.list_comuni(session)}
         assert comuni["Sesto San Giovanni"] == (1, 2)
+
+
+def test_network_counts_each_comune_once_and_a_joint_project_once(sqlite_engine, now: datetime) -> None:
+    from cercabandi.db.models import Comune, MatchRow, Project
+    from cercabandi.db.session import session_factory
+
+    with session_factory(sqlite_engine)() as session:
+        ensure_reference(session)
+        rho, legnano, sesto = (session.get(Comune, c) for c in ("015182", "015118", "015209"))
+
+        def project(pid: str, *comuni: Comune | None) -> Project:
+            return Project(id=pid, title=pid, comuni=list(comuni), created_at=now, updated_at=now)
+
+        def match(score: float) -> MatchRow:
+            return MatchRow(score=score)
+
+        joint = project("joint", rho, legnano)
+        assert browse.projects_in_network([(match(0.9), joint)]) == []  # one project, even of two comuni
+        rho_2 = project("rho-2", rho)
+        sesto_1 = project("sesto-1", sesto)
+        network = browse.projects_in_network([(match(0.5), rho_2), (match(0.9), joint), (match(0.4), sesto_1)])
+        assert [(s.project.id, s.score) for s in network] == [("joint", 0.9), ("sesto-1", 0.4)]

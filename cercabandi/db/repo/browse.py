@@ -279,19 +279,20 @@ class NetworkSuggestion:
 
 
 def projects_in_network(matches: Sequence[tuple[MatchRow, Project]]) -> list[NetworkSuggestion]:
-    """The best-matching project of each comune, when projects of at least two comuni match.
+    """Matched projects of different comuni, best first: candidates for a joint application.
 
-    These are candidates for a joint application ("progetti in rete").
+    The same rule as the matcher's ``projects_in_network``, read from the stored ranking:
+    each comune contributes its best project once; empty unless two or more qualify.
     """
-    best: dict[str, NetworkSuggestion] = {}
-    for match, project in matches:
-        for comune in project.comuni:
-            current = best.get(comune.istat)
-            if current is None or match.score > current.score:
-                best[comune.istat] = NetworkSuggestion(comune=comune, project=project, score=match.score)
-    if len(best) < 2:
-        return []
-    return sorted(best.values(), key=lambda s: (-s.score, s.comune.name))
+    members: list[NetworkSuggestion] = []
+    seen: set[str] = set()
+    for match, project in sorted(matches, key=lambda mp: -mp[0].score):
+        codes = {c.istat for c in project.comuni}
+        if not codes or codes & seen:
+            continue  # no comune, or that comune already has a better project here
+        seen |= codes
+        members.append(NetworkSuggestion(comune=project.comuni[0], project=project, score=match.score))
+    return members if len(members) >= 2 else []
 
 
 def versions_for_call(session: Session, call_id: str) -> list[CallVersion]:
