@@ -13,7 +13,7 @@ import nh3
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from cercabandi.core.vocab import Level, label_it
+from cercabandi.core.vocab import Level, TerritoryScope, label_it
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -224,7 +224,7 @@ class Formatter:
         if isinstance(value, bool):
             return "sì" if value else "no"
         if field == "territory" and isinstance(value, dict):
-            text = label_it(str(value.get("scope", "")))
+            text = label_it(str(value.get("scope", "")), TerritoryScope)
             if value.get("comuni"):
                 text += ": " + ", ".join(value["comuni"])
             return text
