@@ -1,0 +1,74 @@
+"""Italian formatting of dates, amounts and counts for what recipients read."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+
+MONTHS_IT = (
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+)
+
+
+def long_date(value: datetime, tz: tzinfo, *, with_time: bool = True) -> str:
+    """``30 giugno 2026, ore 12:00`` in the recipient's timezone (the time only when not midnight)."""
+    local = value.astimezone(tz)
+    text = f"{local.day} {MONTHS_IT[local.month - 1]} {local.year}"
+    if with_time and (local.hour, local.minute) != (0, 0) and (local.hour, local.minute) != (23, 59):
+        text += f", ore {local:%H:%M}"
+    return text
+
+
+def short_date(value: datetime, tz: tzinfo, *, with_year: bool = False) -> str:
+    """``30/06`` or ``30/06/2026`` in the recipient's timezone."""
+    local = value.astimezone(tz)
+    return f"{local:%d/%m/%Y}" if with_year else f"{local:%d/%m}"
+
+
+def days_until(deadline: datetime, now: datetime, tz: tzinfo) -> int:
+    """Calendar days from today to the deadline's day, in the recipient's timezone."""
+    return (deadline.astimezone(tz).date() - now.astimezone(tz).date()).days
+
+
+def countdown(days: int) -> str:
+    if days < 0:
+        return "scaduto"
+    if days == 0:
+        return "scade oggi"
+    if days == 1:
+        return "scade domani"
+    return f"tra {days} giorni"
+
+
+def euro(value: object) -> str:
+    """``€ 1.500.000`` (cents shown only when there are some), Italian separators."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    cents = amount != amount.to_integral_value()
+    text = f"{amount:,.2f}" if cents else f"{amount:,.0f}"
+    return "€ " + text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def percent(rate: object) -> str:
+    try:
+        value = float(str(rate)) * 100
+    except ValueError:
+        return str(rate)
+    return f"{value:.0f}%" if value == round(value) else f"{value:.1f}%".replace(".", ",")
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"

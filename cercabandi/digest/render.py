@@ -1,0 +1,208 @@
+"""Render a digest as an e-mail: subject, plain-text part, HTML part (inline CSS), ICS attachment.
+
+Templates live in ``digest/templates`` (Jinja2, autoescaped for HTML). The view
+model is prepared here so templates only lay out text that is already in Italian.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from cercabandi.core.settings import Settings
+from cercabandi.core.vocab import ReviewTag, label_it
+from cercabandi.digest.fmt import countdown, days_until, euro, long_date, percent, plural
+from cercabandi.digest.ics import build_calendar
+from cercabandi.digest.model import Digest, Entry
+from cercabandi.digest.tokens import feedback_token, unsubscribe_token
+
+SECTION_TITLES = {
+    "reminder": "Scadenze vicine",
+    "new": "Nuove opportunità",
+    "changed": "Bandi modificati",
+}
+
+
+def template_env() -> Environment:
+    """The Jinja2 environment of digests and of the one-click pages (HTML autoescaped)."""
+    return Environment(
+        loader=PackageLoader("cercabandi.digest", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+_ENV = template_env()
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    subject: str
+    text: str
+    html: str
+    ics: bytes | None
+    unsubscribe_url: str
+
+
+def safe_link(url: str | None, fallback: str) -> str:
+    """Publisher data is untrusted: only http(s) links go into an e-mail."""
+    if url and url.strip().lower().startswith(("https://", "http://")):
+        return url.strip()
+    return fallback
+
+
+def call_page_url(base_url: str, call_id: str) -> str:
+    return f"{base_url.rstrip('/')}/calls/{quote(call_id, safe='')}"
+
+
+def subject_for(digest: Digest, settings: Settings) -> str:
+    parts = []
+    if digest.reminders:
+        parts.append(plural(len(digest.reminders), "scadenza vicina", "scadenze vicine"))
+    if digest.new:
+        parts.append(plural(len(digest.new), "nuovo bando", "nuovi bandi"))
+    if digest.changed:
+        parts.append(plural(len(digest.changed), "bando modificato", "bandi modificati"))
+    day = long_date(digest.generated_at, settings.tz, with_time=False)
+    return f"Bandi per {digest.scope_label}: {', '.join(parts) or 'nessuna novità'} – {day}"
+
+
+def render_digest(digest: Digest, *, settings: Settings, now: datetime) -> RenderedDigest:
+    tz = settings.tz
+    base = settings.base_url.rstrip("/")
+    secret = settings.secret_key
+
+    def feedback(call_id: str, project_id: str | None, tag: ReviewTag) -> str:
+        token = feedback_token(
+            secret,
+            subscription_id=digest.subscription_id,
+            email=digest.email,
+            call_id=call_id,
+            project_id=project_id,
+            tag=tag,
+            now=now,
+        )
+        return f"{base}/feedback/{token}"
+
+    def entry_view(entry: Entry) -> dict[str, Any]:
+        call = entry.call
+        deadline = call.next_deadline(now)
+        if deadline is not None:
+            stage = f" ({deadline.label})" if deadline.label else ""
+            deadline_text = f"{long_date(deadline.at, tz)}{stage} – {countdown(days_until(deadline.at, now, tz))}"
+            urgent = days_until(deadline.at, now, tz) <= 14
+        elif call.rolling:
+            deadline_text, urgent = "a sportello, fino a esaurimento fondi", False
+        else:
+            deadline_text, urgent = "non indicata", False
+        money = []
+        if call.budget_total is not None:
+            money.append(f"dotazione {euro(call.budget_total)}")
+        if call.grant_max is not None:
+            money.append(f"fino a {euro(call.grant_max)} per progetto")
+        if call.cofinancing_rate:
+            money.append(f"cofinanziamento {percent(call.cofinancing_rate)}")
+        applicants = ", ".join(label_it(a) for a in call.applicant_types) or (
+            "non indicati" if not call.applicants_text else call.applicants_text
+        )
+        reminder = None
+        if entry.reminder_days is not None:
+            left = countdown(entry.reminder_days)
+            reminder = (
+                f"Promemoria: bando segnalato come pertinente, {left if left.startswith('scad') else 'scade ' + left}."
+            )
+        projects = [
+            {
+                "title": line.title,
+                "comuni": ", ".join(line.comuni),
+                "is_new": line.is_new,
+                "reasons": line.reasons,
+                "doubts": line.doubts,
+                "yes_url": feedback(call.id, line.project_id, ReviewTag.RELEVANT),
+                "no_url": feedback(call.id, line.project_id, ReviewTag.NOT_RELEVANT),
+            }
+            for line in entry.projects
+        ]
+        return {
+            "title": call.title,
+            "publisher": call.issuer or "ente non indicato",
+            "level": label_it(call.level),
+            "programme": call.programme,
+            "deadline": deadline_text,
+            "urgent": urgent,
+            "applicants": applicants,
+            "money": "; ".join(money),
+            "url": safe_link(call.url, call_page_url(base, call.id)),
+            "page_url": call_page_url(base, call.id),
+            "reminder": reminder,
+            "changes": entry.changes,
+            "projects": projects,
+            "other_projects": entry.other_projects,
+            "yes_url": feedback(call.id, None, ReviewTag.RELEVANT),
+            "no_url": feedback(call.id, None, ReviewTag.NOT_RELEVANT),
+        }
+
+    unsubscribe_url = (
+        f"{base}/unsubscribe/"
+        f"{unsubscribe_token(secret, subscription_id=digest.subscription_id, email=digest.email, now=now)}"
+    )
+    sections = [
+        {"title": SECTION_TITLES[name], "entries": [entry_view(e) for e in entries]}
+        for name, entries in (("reminder", digest.reminders), ("new", digest.new), ("changed", digest.changed))
+        if entries
+    ]
+    context = {
+        "subject": subject_for(digest, settings),
+        "greeting": f"Buongiorno {digest.name}," if digest.name else "Buongiorno,",
+        "scope_label": digest.scope_label,
+        "date": long_date(digest.generated_at, tz, with_time=False),
+        "sections": sections,
+        "omitted": digest.omitted,
+        "app_url": base,
+        "alerts": digest.source_alerts,
+        "unsubscribe_url": unsubscribe_url,
+        "contact_email": settings.contact_email,
+    }
+    text = _ENV.get_template("digest.txt.j2").render(context)
+    html = _ENV.get_template("digest.html.j2").render(context)
+    calendar = build_calendar(((e.call, call_page_url(base, e.call.id)) for e in digest.entries), now=now, tz=tz)
+    return RenderedDigest(
+        subject=str(context["subject"]), text=text, html=html, ics=calendar, unsubscribe_url=unsubscribe_url
+    )
+
+
+def message_id_for(subscription_id: int, period: str, mail_from: str) -> str:
+    """Deterministic per recipient and period: a resend after a crash carries the same Message-ID."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "cercabandi.localhost"
+    slug = re.sub(r"[^A-Za-z0-9.-]", "-", period)
+    return f"<digest.{subscription_id}.{slug}@{domain}>"
+
+
+def to_message(
+    rendered: RenderedDigest, *, to: str, settings: Settings, message_id: str, now: datetime
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = rendered.subject
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    message["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+    message["Auto-Submitted"] = "auto-generated"
+    message["Precedence"] = "bulk"
+    message.set_content(rendered.text, subtype="plain", charset="utf-8")
+    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    if rendered.ics is not None:
+        message.add_attachment(rendered.ics, maintype="text", subtype="calendar", filename="scadenze.ics")
+    return message
