@@ -75,8 +75,8 @@ def crawl_and_normalise(replay: Path, sources: list[str], out: Path, now: dateti
             yield outcome
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------- demo
