@@ -1,0 +1,299 @@
+"""The Italian analyser: text -> index terms for TF-IDF.
+
+Steps, each switchable so its effect can be measured (see ``cercabandi eval --ablation``):
+accent folding and lower case; tokens that keep PNRR-style codes together ("M1C1I1.02",
+"1.4.3"); acronym expansion (ETS, CER, PUI ...); our own stop-word list, including the
+boilerplate of administrative acts; Snowball stemming (PyStemmer); domain synonyms mapped to
+one term (rigenerazione / riqualificazione / recupero ...); word n-grams over what is left.
+
+Code-like tokens become ``§``-prefixed terms no Italian word can collide with: the measure
+code "M1C1I1.04.03" gives ``§m1c1`` (component), ``§1.4`` and ``§1.4.3`` (investment), and a
+project titled "1.4.3 - app" gives ``§1.4.3`` too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import Stemmer
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
+_MEASURE_RE = re.compile(r"^m(\d)c(\d)([ir])(\d{1,2})(?:\.(\d{1,2}))?(?:\.(\d{1,2}))?")
+# "1.2", "1.4.3", "1.2c", and codes glued to the next word as in "1.4.1istsc..." (the rest is kept).
+_NUMBERED_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?(?![\d.])([a-z][a-z0-9.]*)?$")
+# "M5 C3" written apart
+_MISSION_RE = re.compile(r"^m(\d)$")
+_COMPONENT_RE = re.compile(r"^c(\d)$")
+_APOSTROPHES = str.maketrans({"'": " ", "’": " ", "`": " ", "‘": " "})
+
+CODE_PREFIX = "§"
+
+
+def _fold_slow(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Latin letters with accents, folded once at import: most texts then need one translate() call.
+_FOLD_TABLE = {cp: _fold_slow(chr(cp)) for cp in range(0xC0, 0x250) if _fold_slow(chr(cp)) != chr(cp)}
+_FOLD_TABLE.update(_APOSTROPHES)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Comunità' -> 'comunita', 'perché' -> 'perche'."""
+    text = text.translate(_FOLD_TABLE)
+    if not text.isascii():
+        text = _fold_slow(text)
+    return text.lower()
+
+
+class CharAnalyser:
+    """Character n-grams inside words (like ``char_wb``), cached per word: fast on large corpora."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (3, 5)) -> None:
+        self.ngram_range = ngram_range
+        self._cache: dict[str, list[str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"ngram_range": self.ngram_range, "_cache": {}}
+
+    def _grams(self, word: str) -> list[str]:
+        grams = self._cache.get(word)
+        if grams is None:
+            padded = f" {word} "
+            low, high = self.ngram_range
+            grams = [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+            self._cache[word] = grams
+        return grams
+
+    def __call__(self, text: str) -> list[str]:
+        out: list[str] = []
+        for word in re.findall(r"[a-z0-9]+", fold(text)):
+            out.extend(self._grams(word))
+        return out
+
+
+def _words(text: str) -> list[str]:
+    return _TOKEN_RE.findall(fold(text))
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Our Italian stop-word list (``data/stopwords_it.txt``), folded like the tokens."""
+    raw = resources.files("cercabandi.matching").joinpath("data/stopwords_it.txt").read_text("utf-8")
+    words: set[str] = set()
+    for line in raw.splitlines():
+        if not line.startswith("#"):
+            words.update(w for token in _words(line) for w in token.split("."))
+    return frozenset(words)
+
+
+# Acronyms of the domain, expanded next to themselves so "ETS" meets "enti del terzo settore".
+ACRONYMS: dict[str, str] = {
+    "ets": "enti terzo settore",
+    "aps": "associazione promozione sociale terzo settore",
+    "odv": "organizzazione volontariato terzo settore",
+    "cer": "comunita energetica rinnovabile",
+    "pui": "piani urbani integrati",
+    "pinqua": "programma innovativo qualita abitare",
+    "pa": "pubblica amministrazione",
+    "pal": "pubblica amministrazione locale",
+    "cdc": "casa comunita",
+    "odc": "ospedale comunita",
+    "cot": "centrale operativa territoriale",
+    "psn": "polo strategico nazionale",
+    "asst": "azienda socio sanitaria territoriale",
+    "ats": "agenzia tutela salute",
+    "rsa": "residenza sanitaria assistenziale",
+    "scu": "servizio civile universale",
+    "ict": "tecnologie informazione comunicazione",
+    "tac": "tomografia computerizzata apparecchiatura",
+    "rmn": "risonanza magnetica apparecchiatura",
+    "its": "istituti tecnici superiori",
+    "erp": "edilizia residenziale pubblica",
+    "fesr": "fondo europeo sviluppo regionale",
+    "fse": "fondo sociale europeo",
+    "cis": "contratto istituzionale sviluppo",
+}
+
+# Domain synonyms: every word of a group is indexed as the group's first word (after stemming).
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("rigenerazione", "riqualificazione", "recupero", "riuso", "rifunzionalizzazione"),
+    ("efficientamento", "efficienza"),
+    ("ciclabile", "ciclovia", "ciclovie", "ciclopedonale", "ciclabili", "bicicletta"),
+    ("asilo", "asili", "nido", "nidi"),
+    ("scuola", "scuole", "scolastico", "scolastica", "scolastici", "scolastiche"),
+    ("palestra", "palestre", "sportivo", "sportiva", "sportivi", "sportive", "sport"),
+    ("mensa", "mense", "refezione"),
+    ("digitale", "digitali", "digitalizzazione", "informatico", "informatica", "informatizzazione"),
+    (
+        "apparecchiatura",
+        "apparecchiature",
+        "macchinario",
+        "macchinari",
+        "tomografo",
+        "mammografo",
+        "angiografo",
+        "ecotomografo",
+        "ortopantomografo",
+        "risonanza",
+        "acceleratore",
+        "gammacamera",
+        "radiologico",
+        "radiologia",
+        "telecomandato",
+        "ecografo",
+    ),
+    ("internazionalizzazione", "export", "esportazione", "estero", "esteri", "fiere", "fiera", "commerce"),
+    ("ospedale", "ospedaliero", "ospedaliera", "nosocomio"),
+    ("dottorato", "dottorati", "dottorandi", "dottorando", "phd"),
+    ("idrico", "idrica", "idrici", "idriche", "acquedotto", "fognatura", "fognario", "depurazione"),
+    ("dissesto", "idrogeologico", "frana", "frane", "alluvione", "esondazione"),
+    ("abitativo", "abitativa", "alloggi", "alloggio", "abitare", "housing", "residenziale"),
+    ("borgo", "borghi"),
+)
+
+
+class ItalianAnalyser:
+    """Callable analyser for ``TfidfVectorizer(analyzer=...)``: text -> list of terms.
+
+    Picklable (the stemmer is rebuilt on demand), deterministic, and cached per word.
+    """
+
+    def __init__(
+        self,
+        *,
+        stop_words: bool = True,
+        stem: bool = True,
+        acronyms: bool = True,
+        synonyms: bool = True,
+        codes: bool = True,
+        ngram_range: tuple[int, int] = (1, 2),
+    ) -> None:
+        self.stop_words = stop_words
+        self.stem = stem
+        self.acronyms = acronyms
+        self.synonyms = synonyms
+        self.codes = codes
+        self.ngram_range = ngram_range
+        self._stemmer: Any = None
+        self._cache: dict[str, str] = {}
+        self._synonym_of: dict[str, str] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.update(_stemmer=None, _cache={}, _synonym_of=None)
+        return state
+
+    def __repr__(self) -> str:
+        flags = ("stop_words", "stem", "acronyms", "synonyms", "codes")
+        on = ",".join(f for f in flags if getattr(self, f))
+        return f"ItalianAnalyser({on}; ngrams={self.ngram_range})"
+
+    # ------------------------------------------------------------------ words
+
+    def _stem_raw(self, word: str) -> str:
+        if not self.stem:
+            return word
+        if self._stemmer is None:
+            self._stemmer = Stemmer.Stemmer("italian")
+        return str(self._stemmer.stemWord(word))
+
+    def _synonyms(self) -> dict[str, str]:
+        if self._synonym_of is None:
+            mapping: dict[str, str] = {}
+            for group in SYNONYMS:
+                head = self._stem_raw(fold(group[0]))
+                for word in group:
+                    mapping[self._stem_raw(fold(word))] = head
+            self._synonym_of = mapping
+        return self._synonym_of
+
+    def normalise_word(self, word: str) -> str:
+        """Stem of a folded word, mapped to its synonym group when there is one."""
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._stem_raw(word)
+            if self.synonyms:
+                cached = self._synonyms().get(cached, cached)
+            self._cache[word] = cached
+        return cached
+
+    def _code_terms(self, token: str) -> tuple[list[str], str] | None:
+        """Code terms of a code-like token, and the text glued after the code (or "")."""
+        measure = _MEASURE_RE.match(token)
+        if measure:
+            mission, component, _kind, inv, sub, subsub = measure.groups()
+            terms = [f"{CODE_PREFIX}m{mission}c{component}", f"{CODE_PREFIX}{int(inv)}.{int(sub or 0)}"]
+            if subsub and int(subsub):
+                terms.append(f"{CODE_PREFIX}{int(inv)}.{int(sub or 0)}.{int(subsub)}")
+            return terms, ""
+        numbered = _NUMBERED_RE.match(token)
+        if numbered:
+            inv, sub, subsub, rest = numbered.groups()
+            terms = [f"{CODE_PREFIX}{int(inv)}.{int(sub)}"]
+            if subsub and int(subsub):
+                terms.append(f"{CODE_PREFIX}{int(inv)}.{int(sub)}.{int(subsub)}")
+            # a single trailing letter is part of the code ("1.2c"); more is a glued word
+            return terms, rest if rest and len(rest) > 1 else ""
+        return None
+
+    def surface_terms(self, text: str) -> Iterator[tuple[str, str]]:
+        """(word as folded, index term) for every kept word of ``text``, in order."""
+        stops = stop_words() if self.stop_words else frozenset()
+        previous = ""
+        for token in _words(text):
+            if self.codes:
+                mission = _MISSION_RE.match(previous)
+                component = _COMPONENT_RE.match(token)
+                previous = token
+                if mission and component:
+                    yield token, f"{CODE_PREFIX}m{mission.group(1)}c{component.group(1)}"
+                    continue
+                coded = self._code_terms(token)
+                if coded is not None:
+                    terms, rest = coded
+                    for term in terms:
+                        yield token, term
+                    if not rest:
+                        continue
+                    token = rest
+            for word in token.split("."):
+                if not word or word.isdigit():
+                    continue  # amounts, house numbers, dates: noise for the subject
+                if self.acronyms and word in ACRONYMS:
+                    yield word, word
+                    for expansion in ACRONYMS[word].split():
+                        if expansion not in stops:
+                            yield expansion, self.normalise_word(expansion)
+                    continue
+                if word in stops or len(word) < 2:
+                    continue
+                yield word, self.normalise_word(word)
+
+    def terms(self, text: str) -> list[str]:
+        """Unigram index terms of ``text``."""
+        return [term for _, term in self.surface_terms(text)]
+
+    def __call__(self, text: str) -> list[str]:
+        unigrams = self.terms(text)
+        low, high = self.ngram_range
+        out: list[str] = unigrams[:] if low <= 1 else []
+        for n in range(max(low, 2), high + 1):
+            out.extend(" ".join(unigrams[i : i + n]) for i in range(len(unigrams) - n + 1))
+        return out
+
+
+def most_common_surface(analyser: ItalianAnalyser, texts: Iterable[str]) -> dict[str, str]:
+    """For each index term, the folded word it most often came from: readable explanations."""
+    counts: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for surface, term in analyser.surface_terms(text):
+            bucket = counts.setdefault(term, {})
+            bucket[surface] = bucket.get(surface, 0) + 1
+    return {term: max(bucket.items(), key=lambda kv: (kv[1], -len(kv[0])))[0] for term, bucket in counts.items()}
