@@ -29,6 +29,10 @@ whose body says "not recorded", and the miss is counted. ``body_file`` may point
 anywhere (an absolute path, or ``../..``), so tests replay files they do not own
 without copying them.
 
+A folder of the real captures kept beside the project (``../shared/data``, in the
+publishers' own formats, not this layout) is replayed too: ``catalogue_for`` detects
+it and ``cercabandi.crawlers.shared_replay`` builds its entries in memory.
+
 Spiders never know: ``ReplayMiddleware`` sends each request to
 ``<server>/replay?url=<original URL>`` with the same method, headers and body, and
 gives the spider back a response whose ``url`` is the original one.
@@ -68,6 +72,10 @@ class Entry:
     headers: dict[str, str]
     body_path: Path
     body_contains: tuple[str, ...] = ()
+    content: bytes | None = None  # served instead of the file: an envelope built in memory
+
+    def payload(self) -> bytes:
+        return self.content if self.content is not None else self.body_path.read_bytes()
 
     def matches_body(self, body: bytes) -> bool:
         text = body.decode("utf-8", errors="replace")
@@ -126,8 +134,27 @@ def index_files(root: Path) -> list[Path]:
 
 
 def recorded_sources(root: Path) -> list[str]:
-    """Sources with a recording in ``root``, by folder name."""
-    return [path.parent.name for path in index_files(root)]
+    """Sources with a recording in ``root``: by folder name, or the captures found in a shared-data folder."""
+    found = [path.parent.name for path in index_files(root)]
+    if found:
+        return found
+    from cercabandi.crawlers import shared_replay  # the adapter builds on this module: imported late
+
+    return list(shared_replay.locate(root))
+
+
+def catalogue_for(root: Path) -> ReplayCatalogue:
+    """What ``root`` replays: a directory in this layout, else a folder of shared real captures."""
+    if index_files(root):
+        return ReplayCatalogue.from_dirs([root])
+    from cercabandi.crawlers import shared_replay
+
+    if shared_replay.locate(root):
+        return shared_replay.shared_catalogue(root)
+    raise ReplayLayoutError(
+        f"{root} holds no recorded responses: expected <source>/index.json folders (see "
+        "cercabandi.crawlers.replay) or real captures such as ../shared/data (see cercabandi.crawlers.shared_replay)"
+    )
 
 
 @dataclass
@@ -135,6 +162,7 @@ class ReplayCatalogue:
     """All entries of a replay directory, looked up by method and canonical URL."""
 
     entries: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)  # the sources recorded, in order
     served: int = 0
     misses: list[str] = field(default_factory=list)
 
@@ -144,8 +172,13 @@ class ReplayCatalogue:
         for root in roots:
             for index_file in index_files(root):
                 for entry in load_index(index_file):
-                    catalogue.entries.setdefault((entry.method, canonical(entry.url)), []).append(entry)
+                    catalogue.add(index_file.parent.name, entry)
         return catalogue
+
+    def add(self, source: str, entry: Entry) -> None:
+        if source not in self.sources:
+            self.sources.append(source)
+        self.entries.setdefault((entry.method, canonical(entry.url)), []).append(entry)
 
     def find(self, method: str, url: str, body: bytes) -> Entry | None:
         for entry in self.entries.get((method.upper(), canonical(url)), []):
@@ -174,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
             return
-        payload = entry.body_path.read_bytes()
+        payload = entry.payload()
         with self.server.lock:
             catalogue.served += 1
         self.send_response(entry.status)
@@ -207,8 +240,8 @@ class _ReplayHTTPServer(ThreadingHTTPServer):
 class ReplayServer:
     """Serves a replay directory on loopback, in a background thread, until stopped."""
 
-    def __init__(self, *roots: Path) -> None:
-        self.catalogue = ReplayCatalogue.from_dirs(roots)
+    def __init__(self, *roots: Path, catalogue: ReplayCatalogue | None = None) -> None:
+        self.catalogue = catalogue if catalogue is not None else ReplayCatalogue.from_dirs(roots)
         self._server = _ReplayHTTPServer(self.catalogue)
         self._thread = threading.Thread(target=self._server.serve_forever, name="replay-server", daemon=True)
 
@@ -228,8 +261,8 @@ class ReplayServer:
 
 
 @contextmanager
-def serving(*roots: Path) -> Iterator[ReplayServer]:
-    server = ReplayServer(*roots).start()
+def serving(*roots: Path, catalogue: ReplayCatalogue | None = None) -> Iterator[ReplayServer]:
+    server = ReplayServer(*roots, catalogue=catalogue).start()
     try:
         yield server
     finally:

@@ -3,7 +3,9 @@
 For each source: open a crawl run, hand the spider the last stored record of each
 call (so unchanged calls need no detail request), run the spider in its own
 process (live, replayed or recorded), ingest its raw file, close the run with its
-health. One failing source never stops the others.
+health. One failing source never stops the others. A replay directory is either in
+the replay layout or a folder of the shared real captures (auto-detected); a source
+with nothing recorded there is skipped, not crawled against an empty server.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import inspect
 
 from cercabandi.core.models import utcnow
 from cercabandi.core.sources import SOURCES
-from cercabandi.crawlers.replay import ReplayServer, recorded_sources, serving
+from cercabandi.crawlers.replay import ReplayCatalogue, ReplayServer, catalogue_for, recorded_sources, serving
 from cercabandi.crawlers.runner import DEFAULT_TIMEOUT, SpiderResult, run_spider
 from cercabandi.db.models import CrawlRun
 from cercabandi.db.repo import raw as raw_repo
@@ -91,9 +93,15 @@ def crawl_sources(
     with transaction(ctx.sessions) as session:
         raw_repo.sync_sources(session)
     summaries: list[SourceSummary] = []
-    replay: AbstractContextManager[ReplayServer | None] = serving(replay_dir) if replay_dir else nullcontext()
+    catalogue: ReplayCatalogue | None = catalogue_for(replay_dir) if replay_dir else None
+    replay: AbstractContextManager[ReplayServer | None] = (
+        serving(catalogue=catalogue) if catalogue is not None else nullcontext()
+    )
     with replay as server:
         for source in sources:
+            if catalogue is not None and source not in catalogue.sources:
+                summaries.append(_not_recorded(source, replay_dir, progress))
+                continue
             summaries.append(
                 _crawl_one(
                     ctx,
@@ -109,6 +117,13 @@ def crawl_sources(
                 )
             )
     return summaries
+
+
+def _not_recorded(source: str, replay_dir: Path | None, progress: Progress | None) -> SourceSummary:
+    if progress:
+        progress(source, "start", 0)
+        progress(source, "done", 0)
+    return SourceSummary(source, "skipped", False, problems=[f"nothing recorded for {source} in {replay_dir}"])
 
 
 def _crawl_one(

@@ -77,7 +77,8 @@ _LEFT_CUES: tuple[tuple[AmountRole, re.Pattern[str]], ...] = (
     (
         AmountRole.GRANT_MAX,
         re.compile(
-            r"\b(?:fino\s+a(?:d|l)?|massim\w*|max\.?|non\s+superiore\s+a\w*|non\s+potr\w+\s+superare|tetto|limite"
+            r"\b(?:fino\s+a(?:d|l)?|massim\w*|max\.?|non\s+(?:(?:potr\w+|pu[oò]|dev\w+|possono)\s+)?(?:essere\s+)?superior\w*\s+a\w*"
+            r"|non\s+potr\w+\s+superare|tetto|limite"
             r"|up\s+to|maximum|not\s+exceed\w*|at\s+most|contributo\s+(?:concedibile|massimo))\b",
             re.IGNORECASE,
         ),
@@ -85,7 +86,9 @@ _LEFT_CUES: tuple[tuple[AmountRole, re.Pattern[str]], ...] = (
     (
         AmountRole.GRANT_MIN,
         re.compile(
-            r"\b(?:minim\w*|min\.?|almeno|non\s+inferiore\s+a\w*|at\s+least|minimum|not\s+less\s+than)\b", re.IGNORECASE
+            r"\b(?:minim\w*|min\.?|almeno|(?:non|n[eé])\s+(?:(?:potr\w+|pu[oò]|dev\w+|possono)\s+)?(?:essere\s+)?inferior\w*\s+a\w*"
+            r"|at\s+least|minimum|not\s+less\s+than)\b",
+            re.IGNORECASE,
         ),
     ),
     (

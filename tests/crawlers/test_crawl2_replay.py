@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cercabandi.crawlers.spiders.it_incentivi import KEEP_APPLICANTS, solr_url
-from cercabandi.crawlers.spiders.it_padigitale import DATA_URL
+from cercabandi.crawlers.spiders.it_incentivi import KEEP_APPLICANTS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "cercabandi" / "crawlers" / "recordings" / "demo"
@@ -96,36 +95,16 @@ def test_demo_replay_runs_every_source_and_survives_a_broken_one(tmp_path: Path)
     assert pdf_texts and "Cofinanziamento" in pdf_texts[0]
 
 
-def _write_index(folder: Path, url: str, body: Path, content_type: str) -> None:
-    folder.mkdir(parents=True)
-    entry = {
-        "method": "GET",
-        "url": url,
-        "status": 200,
-        "headers": {"Content-Type": content_type},
-        "body_file": str(body),
-    }
-    (folder / "index.json").write_text(json.dumps({"source": folder.name, "entries": [entry]}))
-
-
 @pytest.mark.slow
 @pytest.mark.shared_data
 def test_real_captures_replayed(shared_data: Path, tmp_path: Path) -> None:
     """The real PA digitale file and the real incentivi Solr capture, through the whole crawl."""
-    replay = tmp_path / "replay"
     avvisi = shared_data / "calls" / "padigitale2026" / "avvisi.json"
-    _write_index(replay / "it_padigitale", DATA_URL, avvisi, "text/plain; charset=utf-8")
-    # The capture holds the docs only: put them back into Solr's envelope, as the endpoint answers.
-    capture = json.loads((shared_data / "calls" / "incentivi" / "incentivi_solr_capture.json").read_text())
-    docs = capture["docs"]
-    envelope = tmp_path / "solr.json"
-    envelope.write_text(
-        json.dumps({"responseHeader": {"status": 0}, "response": {"numFound": len(docs), "start": 0, "docs": docs}})
-    )
-    _write_index(replay / "it_incentivi", solr_url(0), envelope, "application/json")
+    docs = json.loads((shared_data / "calls" / "incentivi" / "incentivi_solr_capture.json").read_text())["docs"]
     data = tmp_path / "data"
     assert cli(data, "db", "upgrade").returncode == 0
-    done = cli(data, "crawl", "--replay", str(replay), "it_padigitale", "it_incentivi")
+    # The captures where they lie: the shared-data replay adapter serves them in the endpoints' shapes.
+    done = cli(data, "crawl", "--replay", str(shared_data), "it_padigitale", "it_incentivi")
     rows = summary_rows(done.stdout)
     assert rows["it_padigitale"][1] == "ok" and rows["it_incentivi"][1] == "ok", done.stdout + done.stderr
 

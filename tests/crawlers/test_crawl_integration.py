@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -29,35 +27,13 @@ def _ctx(tmp_path: Path, engine: Engine) -> AppContext:
     return ctx
 
 
-def _shared_replay(shared: Path, root: Path) -> Path:
-    """An index over the real shared pages, by absolute path: nothing is copied."""
-    eu = sorted((shared / "calls/eu_sedia/search_pages_2026-08-22").glob("page-*.json"))
-    entries = [
-        {"method": "POST", "url": "https://api.tech.ec.europa.eu/search-api/prod/rest/search?"
-         + urlencode({"apiKey": "SEDIA", "text": "***", "pageSize": 100, "pageNumber": n}, safe="*"),
-         "headers": {"Content-Type": "application/json"}, "body_file": str(page)}
-        for n, page in enumerate(eu, 1)
-    ]  # fmt: skip
-    (root / "eu_sedia").mkdir(parents=True)
-    (root / "eu_sedia/index.json").write_text(json.dumps({"entries": entries}))
-    lombardia = sorted((shared / "calls/regione_lombardia/socrata_bukx-h2uy_2026-08-22").glob("offset-*.json"))
-    entries = [
-        {"url": "https://www.dati.lombardia.it/resource/bukx-h2uy.json?"
-         + urlencode({"$limit": 1000, "$offset": 1000 * n, "$order": "codice_bando"}, safe="$"),
-         "headers": {"Content-Type": "application/json"}, "body_file": str(page)}
-        for n, page in enumerate(lombardia)
-    ]  # fmt: skip
-    (root / "lombardia_bandi").mkdir(parents=True)
-    (root / "lombardia_bandi/index.json").write_text(json.dumps({"entries": entries}))
-    return root
-
-
 @pytest.mark.shared_data
 @pytest.mark.slow
 def test_real_pages_end_to_end_twice(shared_data: Path, tmp_path: Path, sqlite_engine: Engine) -> None:
     ctx = _ctx(tmp_path, sqlite_engine)
-    replay = _shared_replay(shared_data, tmp_path / "replay")
-    first = {s.source: s for s in crawl_sources(ctx, None, replay_dir=replay, now=SNAPSHOT)}
+    replay = shared_data  # the real pages where they lie, through the shared-data replay adapter
+    pair = ["eu_sedia", "lombardia_bandi"]
+    first = {s.source: s for s in crawl_sources(ctx, pair, replay_dir=replay, now=SNAPSHOT)}
     eu, lombardia = first["eu_sedia"], first["lombardia_bandi"]
     # 725 records: 244 of the stale index dropped, 8 duplicates merged -> 371 topics + 102 cascade calls.
     assert (eu.status, eu.complete, eu.items, eu.new, eu.changed) == ("ok", True, 473, 473, 0)
@@ -71,7 +47,7 @@ def test_real_pages_end_to_end_twice(shared_data: Path, tmp_path: Path, sqlite_e
         stored = session.scalar(select(func.count()).select_from(RawRecord))
     assert stored == 473 + 1606
 
-    second = crawl_sources(ctx, ["eu_sedia", "lombardia_bandi"], replay_dir=replay, now=SNAPSHOT)
+    second = crawl_sources(ctx, pair, replay_dir=replay, now=SNAPSHOT)
     assert [(s.new, s.changed, s.status) for s in second] == [(0, 0, "ok"), (0, 0, "ok")]
     assert second[0].raw_path != eu.raw_path  # a new raw file per run, the old one kept
     with ctx.sessions() as session:
@@ -92,6 +68,7 @@ def test_demo_recordings_and_record_mode(tmp_path: Path, sqlite_engine: Engine, 
     assert [(s.source, s.items, s.new, s.changed) for s in again] == [
         (s.source, summaries[s.source].items, 0, 0) for s in again
     ]
+    assert len(again) == 9  # every source of the demo, recorded and replayed
 
 
 @pytest.mark.slow

@@ -55,6 +55,12 @@ def test_parse_money(text: str, expected: str) -> None:
         ("stanziamento di 1,5 milioni di euro", [(B, "1500000.00")]),
         ("€ 500.000 per ciascun comune", [(MAX, "500000.00")]),
         ("il trasferimento di € 5.017.007,79 per anticipi", [(U, "5017007.79")]),
+        # Cariplo's wording: "non potrà essere superiore a X né inferiore a Y".
+        (
+            "Il contributo richiesto non potrà essere superiore a 150.000 euro né inferiore a 30.000 euro.",
+            [(MAX, "150000.00"), (MIN, "30000.00")],
+        ),
+        ("il contributo non può essere inferiore a € 10.000", [(MIN, "10000.00")]),
         (
             "La dotazione è di € 5.000.000. Il contributo massimo per progetto è di 200.000 euro.",
             [(B, "5000000.00"), (MAX, "200000.00")],

@@ -379,6 +379,23 @@ def test_fnd_cariplo(now: datetime) -> None:
     assert call.attachments[0].url == "https://example.org/documents/bando.pdf"
 
 
+def test_fnd_cariplo_sentences_stating_several_amounts(now: datetime) -> None:
+    """The spider labels whole sentences; each may state the budget beside the grant range (demo pages)."""
+    both = "Le risorse disponibili ammontano a 2.500.000 euro; i contributi saranno compresi tra 50.000 e 200.000 euro."
+    bounds = "Il contributo richiesto non potrà essere superiore a 150.000 euro né inferiore a 30.000 euro."
+    record = raw(
+        "fnd_cariplo", native_id="housing", title="Housing", amounts=[L("grant_min", both), L("grant_max", both)]
+    )
+    call = run(record, now)
+    assert (call.budget_total, call.grant_min, call.grant_max) == (Decimal(2500000), Decimal(50000), Decimal(200000))
+    record = raw(
+        "fnd_cariplo", native_id="verde", title="Verde", amounts=[L("grant_min", bounds), L("grant_max", bounds)]
+    )
+    call = run(record, now)
+    assert (call.budget_total, call.grant_min, call.grant_max) == (None, Decimal(30000), Decimal(150000))
+    assert not any("several" in w for w in call.warnings)
+
+
 def test_eu_urban_initiative(now: datetime) -> None:
     record = raw(
         "eu_urban_initiative",

@@ -18,7 +18,10 @@ _STATUS_STYLE = {"ok": "green", "failing": "yellow", "failed": "red", "skipped":
 def crawl_cmd(
     sources: list[str] = typer.Argument(None, help="Source ids to crawl (default: every source with a spider)."),
     replay: Path | None = typer.Option(
-        None, "--replay", help="Serve recorded responses from this directory instead of the network (offline)."
+        None,
+        "--replay",
+        help="Serve recorded responses from this directory instead of the network (offline): the replay layout, "
+        "or real captures such as ../shared/data (auto-detected). Sources with nothing recorded are skipped.",
     ),
     record: Path | None = typer.Option(
         None, "--record", help="Also write every response into this directory, in the replay layout."
@@ -55,7 +58,7 @@ def crawl_cmd(
             err_console.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from exc
     print_summary(summaries)
-    if any(s.status != "ok" for s in summaries):
+    if any(s.status not in ("ok", "skipped") for s in summaries):
         raise typer.Exit(1)
 
 

@@ -304,6 +304,11 @@ def read_amounts(draft: Draft, policy: Policy) -> None:
                 draft.warn(f"{item.label} '{_short(value)}': no amount I can read")
             elif amount > 0:
                 values[roles[label]].append(amount)
+            # A sentence labelled for one role often states another too ("le risorse ammontano a
+            # 2.500.000 euro; i contributi saranno tra 50.000 e 200.000 euro"): keep what it says.
+            for found in find_amounts(value):
+                if found.role in values and found.role is not roles[label] and found.value > 0:
+                    values[found.role].append(found.value)
         elif label == "amount":
             for found in find_amounts(value):
                 if found.role in values and found.value > 0:
