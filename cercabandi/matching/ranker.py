@@ -105,7 +105,9 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
             if self.char_max_df < 1.0:
                 # n-grams in most calls weigh little but cost most in the products (long postings)
                 df = np.bincount(counts.indices, minlength=counts.shape[1])
-                self.char_keep_ = np.flatnonzero(df <= self.char_max_df * counts.shape[0])
+                self.char_keep_ = np.flatnonzero(df <= max(1.0, self.char_max_df * counts.shape[0]))
+                if not len(self.char_keep_):  # e.g. a handful of identical calls
+                    self.char_keep_ = np.arange(counts.shape[1])
                 counts = counts[:, self.char_keep_]
             chars = normalize(self.char_tfidf_.fit_transform(counts))
         if self.title_weight == 1.0:
