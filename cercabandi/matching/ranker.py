@@ -52,7 +52,9 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         char_ngram_range: tuple[int, int] = (3, 5),
         char_max_df: float = 0.2,
         min_df: int = 1,
+        max_df: float = 1.0,
         max_chunk_bytes: int = 64 * 2**20,
+        n_jobs: int = 1,
     ) -> None:
         self.stop_words = stop_words
         self.stem = stem
@@ -66,7 +68,9 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         self.char_ngram_range = char_ngram_range
         self.char_max_df = char_max_df
         self.min_df = min_df
+        self.max_df = max_df
         self.max_chunk_bytes = max_chunk_bytes
+        self.n_jobs = n_jobs
 
     def make_analyser(self, ngram_range: tuple[int, int] = (1, 1)) -> ItalianAnalyser:
         return ItalianAnalyser(
@@ -79,7 +83,9 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         )
 
     def _tfidf(self, analyser: Callable[[list[str]], list[str]]) -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer=analyser, sublinear_tf=self.sublinear_tf, min_df=self.min_df, dtype=np.float32)
+        return TfidfVectorizer(
+            analyzer=analyser, sublinear_tf=self.sublinear_tf, min_df=self.min_df, max_df=self.max_df, dtype=np.float32
+        )
 
     def fit(self, titles: Sequence[str], bodies: Sequence[str]) -> TextRanker:
         if len(titles) != len(bodies):
@@ -166,7 +172,14 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         docs: sp.csr_matrix | None = None,
         hook: ChunkHook | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-        return top_k(queries, self.docs_ if docs is None else docs, k, max_chunk_bytes=self.max_chunk_bytes, hook=hook)
+        return top_k(
+            queries,
+            self.docs_ if docs is None else docs,
+            k,
+            max_chunk_bytes=self.max_chunk_bytes,
+            hook=hook,
+            n_jobs=self.n_jobs,
+        )
 
     def score_chunks(self, texts: Sequence[str]) -> Iterator[tuple[int, NDArray[np.float32]]]:
         """(offset, dense scores) per chunk of queries: the evaluation's view of any ranker."""

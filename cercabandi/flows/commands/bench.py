@@ -35,13 +35,18 @@ def match_cmd(
     naive_calls: int = typer.Option(3_000, "--naive-calls", min=1, help="Calls for the dense comparison."),
     naive_projects: int = typer.Option(1_000, "--naive-projects", min=1, help="Projects for the dense comparison."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the synthetic texts."),
+    jobs: int = typer.Option(2, "--jobs", min=1, help="Threads for the top-k chunks (scipy releases the GIL)."),
 ) -> None:
     """Time fit + top-k of the matcher on N calls x M projects, and compare with dense cosine on a smaller size."""
-    console.print(f"Machine: {os.cpu_count()} CPUs (shared: other work may slow these figures down)")
+    load = os.getloadavg()[0]
+    console.print(
+        f"Machine: {os.cpu_count()} CPUs, load average {load:.1f} (a shared machine slows wall times; CPU times are "
+        f"what the work itself took); top-k threads: {jobs}"
+    )
     gen = measure(lambda: (synthetic_calls(calls, seed), synthetic_projects(projects, seed + 1)), trace=False)
     (titles, bodies), texts = gen.result
     console.print(f"Generated {calls:,} calls and {projects:,} projects in {gen.seconds:.1f} s")
-    run = run_ranker(TextRanker(char_weight=char_weight), titles, bodies, texts, k)
+    run = run_ranker(TextRanker(char_weight=char_weight, n_jobs=jobs), titles, bodies, texts, k)
     table = Table(
         "step", "wall s", "CPU s", title=f"cercabandi matcher: {calls:,} calls x {projects:,} projects, top {k}"
     )
