@@ -103,55 +103,94 @@ PUBLIC_BODIES: frozenset[ApplicantType] = frozenset(
     }
 )
 
-LABELS_IT: dict[str, str] = {
-    ApplicantType.COMUNE: "Comune",
-    ApplicantType.CITTA_METROPOLITANA: "Città metropolitana / Provincia",
-    ApplicantType.UNIONE_COMUNI: "Unione di comuni",
-    ApplicantType.OTHER_PUBLIC: "Altro ente pubblico",
-    ApplicantType.SCHOOL: "Scuola",
-    ApplicantType.HEALTH_AUTHORITY: "Azienda sanitaria",
-    ApplicantType.THIRD_SECTOR: "Terzo settore / non profit",
-    ApplicantType.UNIVERSITY_RESEARCH: "Università / ricerca",
-    ApplicantType.BUSINESS: "Impresa",
-    ApplicantType.CITIZEN: "Cittadini",
-    Level.EU: "Europeo",
-    Level.NATIONAL: "Nazionale",
-    Level.REGIONAL: "Regionale",
-    Level.LOCAL: "Locale",
-    Level.FOUNDATION: "Fondazione",
-    Instrument.GRANT: "Contributo a fondo perduto",
-    Instrument.LOAN: "Finanziamento agevolato",
-    Instrument.PRIZE: "Premio",
-    Instrument.OTHER: "Altro",
-    CallStatus.FORTHCOMING: "In apertura",
-    CallStatus.OPEN: "Aperto",
-    CallStatus.CLOSED: "Chiuso",
-    TerritoryScope.EU: "Unione europea",
-    TerritoryScope.ITALY: "Italia",
-    TerritoryScope.LOMBARDIA: "Lombardia",
-    TerritoryScope.COMUNI: "Comuni indicati",
-    TerritoryScope.OTHER_REGIONS: "Altre regioni (non la Lombardia)",
-    ProjectStage.IDEA: "Idea",
-    ProjectStage.FEASIBILITY: "Fattibilità / PFTE",
-    ProjectStage.FINAL_DESIGN: "Progetto definitivo",
-    ProjectStage.EXECUTIVE_DESIGN: "Progetto esecutivo",
-    ProjectStage.UNDER_WAY: "In corso",
-    ProjectStage.COMPLETED: "Concluso",
-    ReviewTag.RELEVANT: "Pertinente",
-    ReviewTag.NOT_RELEVANT: "Non pertinente",
-    ReviewReason.APPLICANT_TYPE: "Soggetto non ammissibile",
-    ReviewReason.TERRITORY: "Territorio",
-    ReviewReason.THEME: "Tema",
-    ReviewReason.BUDGET: "Budget",
-    ReviewReason.TIMING: "Tempistica",
-    ReviewReason.DUPLICATE: "Duplicato",
-    ReviewReason.OTHER: "Altro",
-    Role.ADMIN: "Amministratore",
-    Role.STAFF: "Staff",
-    Role.VOLUNTEER: "Volontario",
+_LABELS_BY_VOCAB: dict[type[StrEnum], dict[str, str]] = {
+    ApplicantType: {
+        ApplicantType.COMUNE: "Comune",
+        ApplicantType.CITTA_METROPOLITANA: "Città metropolitana / Provincia",
+        ApplicantType.UNIONE_COMUNI: "Unione di comuni",
+        ApplicantType.OTHER_PUBLIC: "Altro ente pubblico",
+        ApplicantType.SCHOOL: "Scuola",
+        ApplicantType.HEALTH_AUTHORITY: "Azienda sanitaria",
+        ApplicantType.THIRD_SECTOR: "Terzo settore / non profit",
+        ApplicantType.UNIVERSITY_RESEARCH: "Università / ricerca",
+        ApplicantType.BUSINESS: "Impresa",
+        ApplicantType.CITIZEN: "Cittadini",
+    },
+    Level: {
+        Level.EU: "Europeo",
+        Level.NATIONAL: "Nazionale",
+        Level.REGIONAL: "Regionale",
+        Level.LOCAL: "Locale",
+        Level.FOUNDATION: "Fondazione",
+    },
+    Instrument: {
+        Instrument.GRANT: "Contributo a fondo perduto",
+        Instrument.LOAN: "Finanziamento agevolato",
+        Instrument.PRIZE: "Premio",
+        Instrument.OTHER: "Altro",
+    },
+    CallStatus: {
+        CallStatus.FORTHCOMING: "In apertura",
+        CallStatus.OPEN: "Aperto",
+        CallStatus.CLOSED: "Chiuso",
+    },
+    TerritoryScope: {
+        TerritoryScope.EU: "Unione europea",
+        TerritoryScope.ITALY: "Italia",
+        TerritoryScope.LOMBARDIA: "Lombardia",
+        TerritoryScope.OTHER_REGIONS: "Altre regioni",
+        TerritoryScope.COMUNI: "Comuni indicati",
+    },
+    ProjectStage: {
+        ProjectStage.IDEA: "Idea",
+        ProjectStage.FEASIBILITY: "Fattibilità / PFTE",
+        ProjectStage.FINAL_DESIGN: "Progetto definitivo",
+        ProjectStage.EXECUTIVE_DESIGN: "Progetto esecutivo",
+        ProjectStage.UNDER_WAY: "In corso",
+        ProjectStage.COMPLETED: "Concluso",
+    },
+    ReviewTag: {
+        ReviewTag.RELEVANT: "Pertinente",
+        ReviewTag.NOT_RELEVANT: "Non pertinente",
+    },
+    ReviewReason: {
+        ReviewReason.APPLICANT_TYPE: "Soggetto non ammissibile",
+        ReviewReason.TERRITORY: "Territorio",
+        ReviewReason.THEME: "Tema",
+        ReviewReason.BUDGET: "Budget",
+        ReviewReason.TIMING: "Tempistica",
+        ReviewReason.DUPLICATE: "Duplicato",
+        ReviewReason.OTHER: "Altro",
+    },
+    Role: {
+        Role.ADMIN: "Amministratore",
+        Role.STAFF: "Staff",
+        Role.VOLUNTEER: "Volontario",
+    },
+    Frequency: {
+        Frequency.DAILY: "Giornaliero",
+        Frequency.WEEKLY: "Settimanale",
+    },
 }
 
+# Keyed by bare value, for callers that hold a plain string. Values shared by two vocabularies
+# ("eu" is a Level and a TerritoryScope) take the earlier table's label: Level comes before
+# TerritoryScope here, because a call's level is what pages show most. Pass the vocabulary to
+# ``label_it`` (or an enum member) to be exact.
+LABELS_IT: dict[str, str] = {}
+for _table in _LABELS_BY_VOCAB.values():
+    for _value, _label in _table.items():
+        LABELS_IT.setdefault(str(_value), _label)
 
-def label_it(value: str) -> str:
-    """Italian label of a vocabulary value (the value itself when unknown)."""
-    return LABELS_IT.get(value, value)
+
+def label_it(value: str, vocabulary: type[StrEnum] | None = None) -> str:
+    """Italian label of a vocabulary value (the value itself when unknown).
+
+    An enum member is looked up in its own vocabulary; a plain string in ``vocabulary``
+    when given, else in ``LABELS_IT``.
+    """
+    if vocabulary is None and isinstance(value, StrEnum):
+        vocabulary = type(value)
+    if vocabulary is not None:
+        return _LABELS_BY_VOCAB.get(vocabulary, {}).get(str(value), str(value))
+    return LABELS_IT.get(str(value), str(value))

@@ -152,6 +152,7 @@ class Call(Base):
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
     native_id: Mapped[str] = mapped_column(String(300))
     canonical_id: Mapped[str | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    canonical_reason: Mapped[str | None] = mapped_column(String(300))  # why it is linked to canonical_id
     title: Mapped[str] = mapped_column(Text)
     level: Mapped[str] = mapped_column(String(20), index=True)
     programme: Mapped[str | None] = mapped_column(String(300))

@@ -211,3 +211,15 @@ def test_review_rejection_needs_reason() -> None:
     with pytest.raises(ValidationError) as exc:
         Review(call_id="a:b", tag=ReviewTag.NOT_RELEVANT, reviewer="giulia", at=T0)
     assert "needs a reason" in str(exc.value)
+
+
+def test_italian_labels_follow_the_vocabulary() -> None:
+    from cercabandi.core.vocab import label_it
+
+    # "eu" is both a level and a territory: each keeps its own wording.
+    assert label_it(Level.EU) == "Europeo"
+    assert label_it(TerritoryScope.EU) == "Unione europea"
+    assert label_it("eu", TerritoryScope) == "Unione europea"
+    assert label_it("eu") == "Europeo"
+    assert label_it("comune") == "Comune"
+    assert label_it("something new") == "something new"

@@ -1,0 +1,250 @@
+"""The normalise step: raw records of one source -> calls in the store, or quarantine.
+
+Plain functions over a session factory: the Prefect tasks in ``nightly.py`` only call them.
+Work is committed in batches, so a crash half-way keeps what was done and a retry picks up
+the rest: a raw record already stored as its call's current record, or already
+quarantined, is not normalised again (unless ``again``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cercabandi.core.models import FundingCall, RawCall
+from cercabandi.db.models import Call, CrawlRun, Quarantine, RawRecord
+from cercabandi.db.repo import calls as calls_repo
+
+log = logging.getLogger(__name__)
+
+Normaliser = Callable[..., FundingCall]  # (raw, *, now, first_seen, last_seen) -> FundingCall
+
+DEFAULT_NORMALISER = "cercabandi.normalise:normalise_record"
+BATCH = 200
+
+
+class StageMissing(RuntimeError):
+    """A pipeline stage's code is not installed (e.g. a branch not merged yet)."""
+
+
+def load_callable(path: str) -> Callable[..., Any]:
+    """``"package.module:name"`` -> the object, with an error a person can act on."""
+    module_name, _, attr = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise StageMissing(f"{path}: module {exc.name!r} is not installed") from exc
+    try:
+        return getattr(module, attr)  # type: ignore[no-any-return]
+    except AttributeError as exc:
+        raise StageMissing(f"{path}: {module_name} has no {attr!r}") from exc
+
+
+def _failure_reasons(exc: Exception) -> list[str]:
+    reasons = getattr(exc, "reasons", None)
+    if isinstance(reasons, list) and reasons:
+        return [str(r) for r in reasons]
+    if isinstance(exc, ValidationError):
+        return [f"{'.'.join(str(p) for p in error['loc']) or 'record'}: {error['msg']}" for error in exc.errors()[:10]]
+    return [f"unexpected {type(exc).__name__} in normalisation: {exc} (a parser bug: please report it)"]
+
+
+@dataclass
+class SourceNormalised:
+    """What normalising one source did; small enough to pass between tasks."""
+
+    source_id: str
+    seen: int = 0  # items listed by this night's crawl files
+    processed: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    resolved: int = 0
+    unreadable_lines: int = 0
+    changes: list[dict[str, str]] = field(default_factory=list)  # {"call_id", "summary"}, capped
+    quarantine: list[dict[str, Any]] = field(default_factory=list)  # {"native_id", "reasons"}, capped
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SeenItem:
+    native_id: str
+    payload_hash: str
+    seen_at: datetime
+
+
+def read_crawl_file(path: Path, *, run_started_at: datetime | None = None) -> tuple[dict[str, SeenItem], int]:
+    """The items a crawl listed (native id -> last item), and how many lines were unreadable."""
+    seen: dict[str, SeenItem] = {}
+    bad = 0
+    if not path.exists():
+        return seen, 0
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                raw = RawCall.model_validate(json.loads(line))
+            except (ValueError, ValidationError):
+                bad += 1
+                continue
+            seen_at = max(raw.fetched_at, run_started_at) if run_started_at else raw.fetched_at
+            seen[raw.native_id] = SeenItem(raw.native_id, raw.payload_hash(), seen_at)
+    return seen, bad
+
+
+def normalise_source(
+    sessions: sessionmaker[Session],
+    source_id: str,
+    *,
+    now: datetime,
+    crawl_files: Sequence[tuple[str, int | None]] = (),
+    again: bool = False,
+    normaliser: Normaliser | str = DEFAULT_NORMALISER,
+    report_cap: int = 50,
+) -> SourceNormalised:
+    """Normalise what is new for one source; ``crawl_files`` are this night's (JSONL path, crawl run id).
+
+    Calls listed by the crawl files get their ``last_seen`` moved, even when unchanged; the
+    record a crawl listed is the call's current one (a publisher may revert a change, and the
+    raw store keeps identical payloads once). Other sources' data is never touched.
+    """
+    normalise = load_callable(normaliser) if isinstance(normaliser, str) else normaliser
+    result = SourceNormalised(source_id)
+    seen: dict[str, SeenItem] = {}
+    with sessions() as session, session.begin():
+        for path, run_id in crawl_files:
+            run = session.get(CrawlRun, run_id) if run_id is not None else None
+            items, bad = read_crawl_file(Path(path), run_started_at=run.started_at if run else None)
+            seen.update(items)
+            result.unreadable_lines += bad
+        result.seen = len(seen)
+        if seen:
+            latest_seen = max(item.seen_at for item in seen.values())
+            calls_repo.touch_seen(session, source_id, seen, latest_seen)
+        todo = _records_to_normalise(session, source_id, seen, again=again)
+        first_fetch: dict[str, datetime] = dict(
+            session.execute(  # type: ignore[arg-type]
+                select(RawRecord.native_id, func.min(RawRecord.fetched_at))
+                .where(RawRecord.source_id == source_id)
+                .group_by(RawRecord.native_id)
+            ).all()
+        )
+    for batch in _chunks(todo, BATCH):
+        with sessions() as session, session.begin():
+            for raw_id in batch:
+                _normalise_one(session, raw_id, normalise, result, now=now, seen=seen, first_fetch=first_fetch)
+    result.changes = result.changes[:report_cap]
+    result.quarantine = result.quarantine[:report_cap]
+    return result
+
+
+def _records_to_normalise(session: Session, source_id: str, seen: dict[str, SeenItem], *, again: bool) -> list[int]:
+    todo = {}
+    latest = calls_repo.latest_raw_ids(session, source_id)
+    pending = set(calls_repo.pending_raw_ids(session, source_id, again=again))
+    for native, raw_id in latest.items():
+        if raw_id in pending:
+            todo[native] = raw_id
+    if seen:
+        current = calls_repo.raw_ids_for_hashes(
+            session, source_id, [(s.native_id, s.payload_hash) for s in seen.values()]
+        )
+        stored: dict[str, int | None] = {
+            native: raw_id
+            for native, raw_id in session.execute(
+                select(Call.native_id, Call.raw_record_id).where(Call.source_id == source_id)
+            )
+        }
+        quarantined = set(session.scalars(select(Quarantine.raw_record_id).where(Quarantine.source_id == source_id)))
+        for (native, _), raw_id in current.items():
+            if again or (stored.get(native) != raw_id and raw_id not in quarantined):
+                todo[native] = raw_id
+            elif native in todo and todo[native] != raw_id:
+                del todo[native]  # the crawl says the current record is one already handled
+    return sorted(todo.values())
+
+
+def _normalise_one(
+    session: Session,
+    raw_id: int,
+    normalise: Normaliser,
+    result: SourceNormalised,
+    *,
+    now: datetime,
+    seen: dict[str, SeenItem],
+    first_fetch: dict[str, datetime],
+) -> None:
+    record = session.get(RawRecord, raw_id)
+    if record is None:
+        return
+    result.processed += 1
+    existing = session.get(Call, f"{record.source_id}:{record.native_id}")
+    first_seen = min(filter(None, [first_fetch.get(record.native_id), record.fetched_at]))
+    candidates = [record.fetched_at, seen[record.native_id].seen_at if record.native_id in seen else None]
+    last_seen = max(c for c in candidates if c is not None)
+    if existing is not None:
+        first_seen, last_seen = min(first_seen, existing.first_seen), max(last_seen, existing.last_seen)
+    try:
+        raw = RawCall.model_validate(record.record)
+        call = normalise(raw, now=now, first_seen=first_seen, last_seen=last_seen)
+        if call.id != raw.call_id:
+            raise ValueError(f"normalisation produced id {call.id!r} for raw record {raw.call_id!r}")
+    except Exception as exc:  # every failure is quarantined with its reasons, never dropped
+        reasons = _failure_reasons(exc)
+        calls_repo.quarantine_record(
+            session,
+            raw_record_id=record.id,
+            source_id=record.source_id,
+            native_id=record.native_id,
+            reasons=reasons,
+            now=now,
+        )
+        result.quarantined += 1
+        result.quarantine.append({"native_id": record.native_id, "reasons": reasons})
+        log.info("quarantined %s:%s: %s", record.source_id, record.native_id, "; ".join(reasons))
+        return
+    upserted = calls_repo.upsert_call(session, call, now=now, raw_record_id=record.id)
+    result.resolved += calls_repo.resolve_quarantine(session, record.source_id, record.native_id, now=now)
+    if upserted.outcome == "new":
+        result.new += 1
+    elif upserted.outcome == "changed":
+        result.changed += 1
+        result.changes.append({"call_id": call.id, "summary": upserted.summary})
+    else:
+        result.unchanged += 1
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def sources_with_raw_records(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as session:
+        return sorted(session.scalars(select(RawRecord.source_id).distinct()))
+
+
+def finish_normalisation(sessions: sessionmaker[Session], source_ids: Sequence[str]) -> dict[str, Any]:
+    """After every source: link duplicates across sources, then count missing calls."""
+    with sessions() as session, session.begin():
+        links = calls_repo.link_duplicates(session)
+        missing = {source: calls_repo.update_missing(session, source) for source in source_ids}
+    return {
+        "duplicates": len(links),
+        "missing": {source: report.missing for source, report in missing.items() if report.missing},
+        "newly_missing": {s: r.newly_missing for s, r in missing.items() if r.newly_missing},
+    }

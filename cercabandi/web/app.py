@@ -1,0 +1,119 @@
+"""The review application: ``create_app`` wires settings, database sessions and the clock.
+
+Pages are server-rendered (Jinja2, in Italian); the only JavaScript is the keyboard
+layer of the triage queue. Everything (CSS, JS) is served from ``static/``: no CDN.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.sessions import SessionMiddleware
+
+from cercabandi.core.models import utcnow
+from cercabandi.core.settings import Settings
+from cercabandi.web import routes_admin, routes_auth, routes_browse, routes_dashboard, routes_export, routes_triage
+from cercabandi.web.pages import render, route_path
+from cercabandi.web.render import STATIC_DIR, make_templates
+from cercabandi.web.security import CSRFError, Forbidden, LoginRequired, LoginThrottle
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "cercabandi_session"
+SESSION_MAX_AGE = 12 * 3600  # a working day; then log in again
+DEFAULT_SECRET = "change-me-in-production"
+
+
+def create_app(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime] = utcnow,
+    *,
+    secure_cookies: bool | None = None,
+) -> FastAPI:
+    """The FastAPI application.
+
+    ``secure_cookies`` defaults to whether ``settings.base_url`` is https: behind a
+    TLS-terminating proxy the cookie is Secure, on plain local http it must not be.
+    """
+    secret = settings.secret_key.get_secret_value()
+    if secret == DEFAULT_SECRET:
+        log.warning("CERCABANDI_SECRET_KEY is the default: set a long random value before going live")
+    if secure_cookies is None:
+        secure_cookies = settings.base_url.startswith("https://")
+
+    app = FastAPI(title="cercabandi", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.state.clock = clock
+    app.state.templates = make_templates(settings.tz)
+    # Per username: slows guessing one account. Per address: looser, since an office behind
+    # one NAT address (or a proxy without --proxy-headers) shares it.
+    app.state.login_throttles = {"user": LoginThrottle(limit=5), "ip": LoginThrottle(limit=20)}
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    for module in (routes_auth, routes_dashboard, routes_triage, routes_browse, routes_export, routes_admin):
+        app.include_router(module.router)
+    if importlib.util.find_spec("cercabandi.web.routes_feedback") is not None:
+        feedback = importlib.import_module("cercabandi.web.routes_feedback")
+        app.include_router(feedback.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, _exc: Forbidden) -> Response:
+        return error_page(request, 403, "Accesso negato", "Il tuo ruolo non permette di aprire questa pagina.")
+
+    @app.exception_handler(CSRFError)
+    async def _csrf(request: Request, _exc: CSRFError) -> Response:
+        return error_page(
+            request,
+            403,
+            "Modulo non valido",
+            "Il modulo è scaduto o non proviene da questa applicazione (token di sicurezza mancante o errato). "
+            "Torna indietro, ricarica la pagina e riprova.",
+        )
+
+    return app
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    user = getattr(request.state, "user", None)
+    return render(request, "error.html", {"title": title, "message": message}, user=user, status_code=status)

@@ -1,0 +1,291 @@
+"""Templates and display helpers: Italian dates and amounts, labels, sanitised publisher HTML."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import nh3
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from cercabandi.core.vocab import Level, TerritoryScope, label_it
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+MONTHS_IT = (
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+)
+
+# Publisher HTML is untrusted even after normalisation: only harmless structure survives.
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+
+FIELD_LABELS = {
+    "title": "Titolo",
+    "summary": "Sintesi",
+    "body_text": "Descrizione",
+    "issuer": "Ente",
+    "level": "Livello",
+    "programme": "Programma",
+    "instrument": "Strumento",
+    "applicant_types": "Soggetti ammessi",
+    "applicants_text": "Soggetti ammessi (testo)",
+    "territory": "Territorio",
+    "opening_date": "Apertura",
+    "deadlines": "Scadenze",
+    "rolling": "A sportello",
+    "closed_by_publisher": "Chiuso dall'ente",
+    "budget_total": "Dotazione",
+    "grant_min": "Contributo minimo",
+    "grant_max": "Contributo massimo",
+    "cofinancing_rate": "Cofinanziamento",
+    "url": "Indirizzo",
+    "attachments": "Allegati",
+}
+
+GATE_LABELS = {
+    "status": "Stato del bando",
+    "applicant": "Soggetto ammissibile",
+    "territory": "Territorio",
+    "budget": "Importo",
+}
+
+
+# LABELS_IT is keyed by value and "eu" is both a Level and a TerritoryScope: levels get their own map.
+LEVEL_LABELS = {
+    Level.EU.value: "Europeo",
+    Level.NATIONAL.value: "Nazionale",
+    Level.REGIONAL.value: "Regionale",
+    Level.LOCAL.value: "Locale",
+    Level.FOUNDATION.value: "Fondazione",
+}
+
+
+def level_label(value: str | None) -> str:
+    return LEVEL_LABELS.get(value or "", value or "—")
+
+
+def sanitize_html(html: str | None) -> Markup:
+    """Publisher HTML made harmless: no scripts, no event handlers, only http(s)/mailto links."""
+    if not html:
+        return Markup("")
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+    return Markup(cleaned)  # nh3's output is the sanitised HTML
+
+
+def text_paragraphs(text: str | None) -> Markup:
+    if not text:
+        return Markup("")
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return Markup("").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
+
+
+class Formatter:
+    """Display helpers bound to the office's timezone."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+
+    def local(self, value: datetime) -> datetime:
+        return value.astimezone(self.tz)
+
+    def as_date(self, value: datetime | date | str | None) -> str:
+        parsed = _as_datetime(value)
+        if parsed is None:
+            return "—"
+        if isinstance(parsed, datetime):
+            parsed = self.local(parsed).date()
+        return parsed.strftime("%d/%m/%Y")
+
+    def as_long_date(self, value: datetime | date | str | None) -> str:
+        parsed = _as_datetime(value)
+        if parsed is None:
+            return "—"
+        if isinstance(parsed, datetime):
+            parsed = self.local(parsed)
+        return f"{parsed.day} {MONTHS_IT[parsed.month - 1]} {parsed.year}"
+
+    def as_datetime(self, value: datetime | date | str | None) -> str:
+        parsed = _as_datetime(value)
+        if parsed is None:
+            return "—"
+        if not isinstance(parsed, datetime):
+            return self.as_date(parsed)
+        return self.local(parsed).strftime("%d/%m/%Y ore %H:%M")
+
+    def days_left(self, value: datetime | str | None, now: datetime) -> int | None:
+        parsed = _as_datetime(value)
+        if not isinstance(parsed, datetime):
+            return None
+        return (self.local(parsed).date() - self.local(now).date()).days
+
+    def countdown(self, value: datetime | str | None, now: datetime) -> str:
+        days = self.days_left(value, now)
+        if days is None:
+            return "senza scadenza"
+        if days < 0:
+            return "scaduto"
+        if days == 0:
+            return "scade oggi"
+        if days == 1:
+            return "scade domani"
+        return f"tra {days} giorni"
+
+    def diff_value(self, field: str, value: Any) -> str:
+        """A version-history value in words."""
+        if value is None or value == [] or value == "":
+            return "—"
+        if field == "deadlines" and isinstance(value, list):
+            parts = []
+            for item in value:
+                if isinstance(item, dict):
+                    text = self.as_datetime(item.get("at"))
+                    if item.get("label"):
+                        text += f" ({item['label']})"
+                    parts.append(text)
+            return ", ".join(parts) or "—"
+        if field == "opening_date":
+            return self.as_datetime(value)
+        if field in ("budget_total", "grant_min", "grant_max"):
+            return money(value)
+        if field == "cofinancing_rate":
+            return percent(value)
+        if field == "applicant_types" and isinstance(value, list):
+            return ", ".join(label_it(str(v)) for v in value)
+        if field == "level":
+            return level_label(str(value))
+        if isinstance(value, bool):
+            return "sì" if value else "no"
+        if field == "territory" and isinstance(value, dict):
+            text = label_it(str(value.get("scope", "")), TerritoryScope)
+            if value.get("comuni"):
+                text += ": " + ", ".join(value["comuni"])
+            return text
+        if field == "attachments" and isinstance(value, list):
+            return f"{len(value)} allegati"
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= 300 else text[:300] + "…"
+
+
+def _as_datetime(value: Any) -> datetime | date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime | date):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def money(value: Any) -> str:
+    """Euro in Italian style: € 1.250.000 (cents only when present)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    whole = amount == amount.to_integral_value()
+    text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+    return "€ " + text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def percent(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    try:
+        number = float(value) * 100
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:.0f}%" if number == int(number) else f"{number:.1f}%".replace(".", ",")
+
+
+def make_templates(tz: ZoneInfo) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    fmt = Formatter(tz)
+    env = templates.env
+    env.filters.update(
+        {
+            "date_it": fmt.as_date,
+            "long_date": fmt.as_long_date,
+            "datetime_it": fmt.as_datetime,
+            "money": money,
+            "percent": percent,
+            "label": label_it,
+            "level_label": level_label,
+            "sanitize": sanitize_html,
+            "paragraphs": text_paragraphs,
+            "gate_label": lambda gate: GATE_LABELS.get(gate, gate),
+            "field_label": lambda name: FIELD_LABELS.get(name, name),
+        }
+    )
+    env.globals.update({"fmt": fmt, "escape": escape})
+    return templates

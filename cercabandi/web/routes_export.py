@@ -1,0 +1,222 @@
+"""Exports: the filtered call list as CSV and XLSX, deadlines of relevant calls as an ICS feed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from icalendar import Calendar, Event
+from itsdangerous import BadSignature, URLSafeSerializer
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy.orm import Session
+
+from cercabandi.core.vocab import Role, label_it
+from cercabandi.db.models import User
+from cercabandi.db.repo import browse
+from cercabandi.web.render import level_label
+from cercabandi.web.routes_browse import parse_filters
+from cercabandi.web.security import LoginRequired, csrf_protect, get_db, has_role, now, optional_user, require
+from cercabandi.web.views import CallView, call_view
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+EXPORT_LIMIT = 20_000
+COLUMNS = (
+    "id",
+    "titolo",
+    "ente",
+    "livello",
+    "programma",
+    "stato",
+    "scadenza",
+    "giorni_alla_scadenza",
+    "soggetti_ammessi",
+    "dotazione_eur",
+    "contributo_min_eur",
+    "contributo_max_eur",
+    "cofinanziamento",
+    "punteggio",
+    "pertinente",
+    "non_pertinente",
+    "tag",
+    "link_bando",
+    "pagina_revisione",
+)
+ICS_SALT = "cercabandi-ics-feed"
+
+
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula (publisher titles are untrusted) is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
+    at = now(request)
+    settings = request.app.state.settings
+    fmt = request.app.state.templates.env.globals["fmt"]
+    filters, _, _ = parse_filters(request, user)
+    calls, _ = browse.list_calls(db, filters, at, limit=EXPORT_LIMIT)
+    scores = browse.best_scores(db, [c.id for c in calls])
+    verdicts = browse.verdicts_for(db, [c.id for c in calls])
+    rows = []
+    for call in calls:
+        view: CallView = call_view(call, at)
+        verdict = verdicts.get(call.id, browse.Verdicts())
+        deadline = view.next_deadline(at) or (view.deadlines[-1][0] if view.deadlines else None)
+        rows.append(
+            [
+                call.id,
+                call.title,
+                call.issuer or "",
+                level_label(call.level),
+                call.programme or "",
+                label_it(view.status.value),
+                fmt.local(deadline).strftime("%Y-%m-%d %H:%M") if deadline else "",
+                fmt.days_left(deadline, at) if deadline else "",
+                ", ".join(view.applicants),
+                _number(view.budget_total),
+                _number(view.grant_min),
+                _number(view.grant_max),
+                view.cofinancing_rate if view.cofinancing_rate is not None else "",
+                round(scores[call.id], 4) if call.id in scores else "",
+                verdict.relevant,
+                verdict.not_relevant,
+                ", ".join(verdict.themes),
+                view.url or "",
+                f"{settings.base_url.rstrip('/')}/calls/{quote(call.id, safe=':')}",
+            ]
+        )
+    return rows
+
+
+def _number(value: Decimal | None) -> float | str:
+    return float(value) if value is not None else ""
+
+
+def _filename(request: Request, ext: str) -> str:
+    return f"bandi-{now(request).astimezone(request.app.state.settings.tz):%Y%m%d-%H%M}.{ext}"
+
+
+@router.get("/calls.csv")
+def export_csv(
+    request: Request, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in export_rows(request, db, user):
+        writer.writerow([_cell(v) for v in row])
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(request, "csv")}"'},
+    )
+
+
+@router.get("/calls.xlsx")
+def export_xlsx(
+    request: Request, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+) -> Response:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Bandi"
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in export_rows(request, db, user):
+        sheet.append([_cell(v) for v in row])
+    sheet.freeze_panes = "A2"
+    for letter, width in (("A", 28), ("B", 60), ("C", 30), ("G", 17), ("I", 30), ("S", 40)):
+        sheet.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(request, "xlsx")}"'},
+    )
+
+
+def ics_token(secret: str, user: User) -> str:
+    """A per-user token for calendar clients (they cannot log in); deactivating the user revokes it."""
+    return URLSafeSerializer(secret, salt=ICS_SALT).dumps({"u": user.id})
+
+
+def _ics_user(request: Request, db: Session, token: str, session_user: User | None) -> User:
+    if session_user is not None:
+        return session_user
+    if not token:
+        raise LoginRequired
+    secret = request.app.state.settings.secret_key.get_secret_value()
+    try:
+        payload = URLSafeSerializer(secret, salt=ICS_SALT).loads(token)
+    except BadSignature:
+        raise LoginRequired from None
+    user = db.get(User, payload.get("u")) if isinstance(payload, dict) else None
+    if user is None or not user.active or not has_role(user, Role.VOLUNTEER):
+        raise LoginRequired
+    return user
+
+
+@router.get("/calendar.ics")
+def calendar(
+    request: Request,
+    token: str = "",
+    session_user: User | None = Depends(optional_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    _ics_user(request, db, token, session_user)
+    at = now(request)
+    settings = request.app.state.settings
+    cal = Calendar()
+    cal.add("prodid", "-//cercabandi//Città metropolitana di Milano//IT")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "cercabandi: scadenze dei bandi pertinenti")
+    cal.add("x-wr-timezone", settings.timezone)
+    for call in browse.relevant_calls_with_deadlines(db):
+        view = call_view(call, at)
+        page = f"{settings.base_url.rstrip('/')}/calls/{quote(call.id, safe=':')}"
+        for index, (deadline, label) in enumerate(view.deadlines):
+            event = Event()
+            event.add("uid", f"{call.id}#{index}@cercabandi")
+            event.add("summary", f"Scadenza: {call.title}" + (f" ({label})" if label else ""))
+            event.add("dtstart", deadline)
+            event.add("dtend", deadline + timedelta(minutes=30))
+            event.add("dtstamp", at)
+            event.add("url", page)
+            event.add(
+                "description",
+                "\n".join(
+                    line
+                    for line in (
+                        call.issuer or "",
+                        f"Soggetti ammessi: {', '.join(view.applicants)}" if view.applicants else "",
+                        f"Bando: {view.url}" if view.url else "",
+                        f"Scheda: {page}",
+                    )
+                    if line
+                ),
+            )
+            event.add("categories", ["bandi"])
+            cal.add_component(event)
+    return Response(
+        cal.to_ical(),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'inline; filename="cercabandi-scadenze.ics"'},
+    )
+
+
+def calendar_url(request: Request, user: User) -> str:
+    secret = request.app.state.settings.secret_key.get_secret_value()
+    base = request.app.state.settings.base_url.rstrip("/")
+    return f"{base}/calendar.ics?token={ics_token(secret, user)}"
