@@ -136,3 +136,11 @@ def test_proponent_type_unknown_keeps_calls(matcher: Matcher, make_project, now:
     assert "test:imprese" in _ids(matcher.rank([p], now=now))
     p2 = make_project("q", "Asili nido aziendali", "asilo nido", proponent_type=ApplicantType.BUSINESS)
     assert "test:nidi" not in _ids(matcher.rank([p2], now=now))
+
+
+def test_fitted_matcher_pickles(matcher: Matcher, make_project, now: datetime) -> None:
+    import pickle
+
+    project = make_project("p", "Asilo nido", "nuovo asilo nido comunale")
+    clone_ = pickle.loads(pickle.dumps(matcher))
+    assert clone_.rank([project], now=now) == matcher.rank([project], now=now)
