@@ -19,10 +19,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from cercabandi.matching.analysis import CharAnalyser, ItalianAnalyser
+from cercabandi.matching.analysis import CharGrams, ItalianAnalyser
 from cercabandi.matching.topk import ChunkHook, iter_score_chunks, top_k
 
 
@@ -50,8 +50,11 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         title_weight: float = 1.0,
         char_weight: float = 0.3,
         char_ngram_range: tuple[int, int] = (3, 5),
+        char_max_df: float = 0.2,
         min_df: int = 1,
+        max_df: float = 1.0,
         max_chunk_bytes: int = 64 * 2**20,
+        n_jobs: int = 1,
     ) -> None:
         self.stop_words = stop_words
         self.stem = stem
@@ -63,8 +66,11 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         self.title_weight = title_weight
         self.char_weight = char_weight
         self.char_ngram_range = char_ngram_range
+        self.char_max_df = char_max_df
         self.min_df = min_df
+        self.max_df = max_df
         self.max_chunk_bytes = max_chunk_bytes
+        self.n_jobs = n_jobs
 
     def make_analyser(self, ngram_range: tuple[int, int] = (1, 1)) -> ItalianAnalyser:
         return ItalianAnalyser(
@@ -77,7 +83,9 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         )
 
     def _tfidf(self, analyser: Callable[[list[str]], list[str]]) -> TfidfVectorizer:
-        return TfidfVectorizer(analyzer=analyser, sublinear_tf=self.sublinear_tf, min_df=self.min_df, dtype=np.float32)
+        return TfidfVectorizer(
+            analyzer=analyser, sublinear_tf=self.sublinear_tf, min_df=self.min_df, max_df=self.max_df, dtype=np.float32
+        )
 
     def fit(self, titles: Sequence[str], bodies: Sequence[str]) -> TextRanker:
         if len(titles) != len(bodies):
@@ -87,63 +95,74 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         self.analyser_ = self.make_analyser()
         whole = [f"{t}\n{b}" for t, b in zip(titles, bodies, strict=True)]
         terms = self._terms(whole)
-        self.word_vectorizer_ = self._tfidf(_unigrams).fit(terms)
+        self.word_vectorizer_ = self._tfidf(_unigrams)
+        unigrams = self.word_vectorizer_.fit_transform(terms)
         self.bigram_vectorizer_: TfidfVectorizer | None = None
+        bigrams = None
         if self.bigram_weight > 0:
-            self.bigram_vectorizer_ = self._tfidf(_bigrams).fit(terms)
-        self.char_vectorizer_: TfidfVectorizer | None = None
+            self.bigram_vectorizer_ = self._tfidf(_bigrams)
+            bigrams = self.bigram_vectorizer_.fit_transform(terms)
+        self.char_grams_: CharGrams | None = None
+        chars = None
         if self.char_weight > 0:
-            self.char_vectorizer_ = TfidfVectorizer(
-                analyzer=CharAnalyser(self.char_ngram_range),
-                sublinear_tf=self.sublinear_tf,
-                min_df=self.min_df,
-                dtype=np.float32,
-            )
-            self.char_vectorizer_.fit(whole)
-        self.docs_ = self._doc_vectors(titles, bodies, whole, terms)
+            self.char_grams_ = CharGrams(self.char_ngram_range)
+            self.char_tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf)
+            counts = self.char_grams_.fit_transform(whole)
+            if self.char_max_df < 1.0:
+                # n-grams in most calls weigh little but cost most in the products (long postings)
+                df = np.bincount(counts.indices, minlength=counts.shape[1])
+                self.char_keep_ = np.flatnonzero(df <= max(1.0, self.char_max_df * counts.shape[0]))
+                if not len(self.char_keep_):  # e.g. a handful of identical calls
+                    self.char_keep_ = np.arange(counts.shape[1])
+                counts = counts[:, self.char_keep_]
+            chars = normalize(self.char_tfidf_.fit_transform(counts))
+        if self.title_weight == 1.0:
+            words = self._combine(unigrams, bigrams)
+        else:
+            words = normalize(self.title_weight * self._word_block(titles) + self._word_block(bodies))
+        self.docs_ = self._stack(words, chars)
         return self
 
     def _terms(self, texts: Sequence[str]) -> list[list[str]]:
         """Each text analysed once; the unigram and bigram vectorisers share the result."""
         return [self.analyser_.terms(t) for t in texts]
 
-    def _word_block(self, texts: Sequence[str], terms: list[list[str]] | None = None) -> sp.csr_matrix:
+    def _combine(self, unigrams: sp.csr_matrix, bigrams: sp.csr_matrix | None) -> sp.csr_matrix:
         """Unigrams, and bigrams beside them with ``bigram_weight``: one L2-normalised block."""
-        if terms is None:
-            terms = self._terms(texts)
-        unigrams = normalize(self.word_vectorizer_.transform(terms))
-        if self.bigram_vectorizer_ is None:
-            return unigrams
-        bigrams = normalize(self.bigram_vectorizer_.transform(terms))
-        return normalize(sp.hstack([unigrams, self.bigram_weight * bigrams], format="csr"))
+        if bigrams is None:
+            return normalize(unigrams)
+        return normalize(sp.hstack([normalize(unigrams), self.bigram_weight * normalize(bigrams)], format="csr"))
 
-    def _doc_vectors(
-        self,
-        titles: Sequence[str],
-        bodies: Sequence[str],
-        whole: Sequence[str],
-        terms: list[list[str]] | None = None,
-    ) -> sp.csr_matrix:
-        if self.title_weight == 1.0:
-            words = self._word_block(whole, terms)
-        else:
-            words = normalize(self.title_weight * self._word_block(titles) + self._word_block(bodies))
-        return self._stack(words, whole)
+    def _word_block(self, texts: Sequence[str]) -> sp.csr_matrix:
+        terms = self._terms(texts)
+        bigrams = None if self.bigram_vectorizer_ is None else self.bigram_vectorizer_.transform(terms)
+        return self._combine(self.word_vectorizer_.transform(terms), bigrams)
 
-    def _stack(self, words: sp.csr_matrix, texts: Sequence[str]) -> sp.csr_matrix:
-        if self.char_vectorizer_ is None:
+    def _char_block(self, texts: Sequence[str]) -> sp.csr_matrix | None:
+        if self.char_grams_ is None:
+            return None
+        counts = self.char_grams_.transform(texts)
+        if self.char_max_df < 1.0:
+            counts = counts[:, self.char_keep_]
+        return normalize(self.char_tfidf_.transform(counts))
+
+    def _stack(self, words: sp.csr_matrix, chars: sp.csr_matrix | None) -> sp.csr_matrix:
+        if chars is None:
             return sp.csr_matrix(words, dtype=np.float32)
-        chars = normalize(self.char_vectorizer_.transform(texts))
         both = sp.hstack([words, self.char_weight * chars], format="csr", dtype=np.float32)
         return normalize(both)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """L2-normalised query vectors in the calls' space (unknown words are ignored)."""
-        return self._stack(self._word_block(texts), texts)
+        return self._stack(self._word_block(texts), self._char_block(texts))
 
     def transform_docs(self, titles: Sequence[str], bodies: Sequence[str]) -> sp.csr_matrix:
         whole = [f"{t}\n{b}" for t, b in zip(titles, bodies, strict=True)]
-        return self._doc_vectors(titles, bodies, whole)
+        if self.title_weight == 1.0:
+            words = self._word_block(whole)
+        else:
+            words = normalize(self.title_weight * self._word_block(titles) + self._word_block(bodies))
+        return self._stack(words, self._char_block(whole))
 
     def top_k(
         self,
@@ -153,7 +172,14 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         docs: sp.csr_matrix | None = None,
         hook: ChunkHook | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-        return top_k(queries, self.docs_ if docs is None else docs, k, max_chunk_bytes=self.max_chunk_bytes, hook=hook)
+        return top_k(
+            queries,
+            self.docs_ if docs is None else docs,
+            k,
+            max_chunk_bytes=self.max_chunk_bytes,
+            hook=hook,
+            n_jobs=self.n_jobs,
+        )
 
     def score_chunks(self, texts: Sequence[str]) -> Iterator[tuple[int, NDArray[np.float32]]]:
         """(offset, dense scores) per chunk of queries: the evaluation's view of any ranker."""

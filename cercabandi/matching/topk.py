@@ -8,6 +8,7 @@ the best ``k`` of each row before the next chunk is computed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,6 +24,14 @@ def chunk_rows(n_docs: int, max_chunk_bytes: int) -> int:
     return max(1, max_chunk_bytes // max(1, 4 * n_docs))
 
 
+def _prepare(queries: sp.csr_matrix, docs: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    return sp.csr_matrix(queries, dtype=np.float32), sp.csr_matrix(docs, dtype=np.float32).T.tocsr()
+
+
+def _block(queries: sp.csr_matrix, docs_t: sp.csr_matrix, start: int, step: int) -> NDArray[np.float32]:
+    return np.asarray((queries[start : start + step] @ docs_t).toarray(), dtype=np.float32)
+
+
 def iter_score_chunks(
     queries: sp.csr_matrix,
     docs: sp.csr_matrix,
@@ -30,12 +39,10 @@ def iter_score_chunks(
     max_chunk_bytes: int = 64 * 2**20,
 ) -> Iterator[tuple[int, NDArray[np.float32]]]:
     """Yield (row offset, dense scores of that chunk of queries against every document)."""
-    queries = sp.csr_matrix(queries, dtype=np.float32)
-    docs_t = sp.csr_matrix(docs, dtype=np.float32).T.tocsr()
+    queries, docs_t = _prepare(queries, docs)
     step = chunk_rows(docs_t.shape[1], max_chunk_bytes)
     for start in range(0, queries.shape[0], step):
-        block = queries[start : start + step] @ docs_t
-        yield start, np.asarray(block.toarray(), dtype=np.float32)
+        yield start, _block(queries, docs_t, start, step)
 
 
 def top_k_rows(scores: NDArray[np.float32], k: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
@@ -66,22 +73,36 @@ def top_k(
     *,
     max_chunk_bytes: int = 64 * 2**20,
     hook: ChunkHook | None = None,
+    n_jobs: int = 1,
 ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
     """Best ``k`` documents for every query row by dot product (cosine on L2-normalised rows).
 
-    Argpartition inside a chunk keeps ties at the k-th place arbitrary only among equal scores;
-    the final order is by score, then by document index.
+    Order: by score, then by document index. With ``n_jobs`` > 1, chunks run in threads (scipy's
+    sparse products release the GIL); at most ``n_jobs`` chunks are in memory at once, and the
+    ``hook`` must then be safe to call from several threads on different chunks.
     """
     n_queries = queries.shape[0]
     k_eff = min(k, docs.shape[0])
     out_idx = np.zeros((n_queries, k_eff), dtype=np.int64)
     out_val = np.zeros((n_queries, k_eff), dtype=np.float32)
-    for start, block in iter_score_chunks(queries, docs, max_chunk_bytes=max_chunk_bytes):
+    queries, docs_t = _prepare(queries, docs)
+    step = chunk_rows(docs_t.shape[1], max_chunk_bytes)
+
+    def work(start: int) -> None:
+        block = _block(queries, docs_t, start, step)
         if hook is not None:
             hook(start, block)
         idx, val = top_k_rows(block, k_eff)
         out_idx[start : start + block.shape[0]] = idx
         out_val[start : start + block.shape[0]] = val
+
+    starts = range(0, n_queries, step)
+    if n_jobs > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            list(pool.map(work, starts))
+    else:
+        for start in starts:
+            work(start)
     return out_idx, out_val
 
 

@@ -136,3 +136,25 @@ def test_proponent_type_unknown_keeps_calls(matcher: Matcher, make_project, now:
     assert "test:imprese" in _ids(matcher.rank([p], now=now))
     p2 = make_project("q", "Asili nido aziendali", "asilo nido", proponent_type=ApplicantType.BUSINESS)
     assert "test:nidi" not in _ids(matcher.rank([p2], now=now))
+
+
+def test_fitted_matcher_pickles(matcher: Matcher, make_project, now: datetime) -> None:
+    import pickle
+
+    project = make_project("p", "Asilo nido", "nuovo asilo nido comunale")
+    clone_ = pickle.loads(pickle.dumps(matcher))
+    assert clone_.rank([project], now=now) == matcher.rank([project], now=now)
+
+
+def test_edge_cases(matcher: Matcher, make_project, now: datetime, calls: list[FundingCall]) -> None:
+    assert matcher.rank([], now=now) == []
+    only_boilerplate = make_project("b", "Avviso pubblico", "per la presentazione delle domande")
+    assert matcher.rank([only_boilerplate], now=now) == []
+    nido = make_project("n", "Asilo nido", "asilo nido comunale")
+    assert len(matcher.rank([nido], k=1, now=now)) == 1
+    assert len(matcher.rank([nido], k=500, now=now)) <= len(calls)
+    # when every call is closed nothing is returned, and the drops are explained
+    later = now + timedelta(days=3650)
+    (ranking,) = matcher.explain([nido], now=later)
+    assert ranking.matches == [] and ranking.dropped
+    assert all(any("closed" in r for r in d.reasons) for d in ranking.dropped)

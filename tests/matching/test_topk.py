@@ -18,11 +18,12 @@ def _random(rng: np.random.Generator, rows: int, cols: int, density: float) -> s
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("max_chunk_bytes", [1, 4 * 37 * 3, 64 * 2**20])
-def test_top_k_matches_brute_force(seed: int, max_chunk_bytes: int) -> None:
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_top_k_matches_brute_force(seed: int, max_chunk_bytes: int, n_jobs: int) -> None:
     rng = np.random.default_rng(seed)
     queries, docs = _random(rng, 23, 40, 0.3), _random(rng, 37, 40, 0.3)
     k = int(rng.integers(1, 45))
-    idx, val = top_k(queries, docs, k, max_chunk_bytes=max_chunk_bytes)
+    idx, val = top_k(queries, docs, k, max_chunk_bytes=max_chunk_bytes, n_jobs=n_jobs)
     dense = (queries @ docs.T).toarray().astype(np.float32)
     expected = np.argsort(-dense, axis=1, kind="stable")[:, : min(k, 37)]
     assert idx.shape == expected.shape
