@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import nh3
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from cercabandi.core.safe_html import clean_html
 from cercabandi.core.vocab import Level, TerritoryScope, label_it
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -32,53 +32,6 @@ MONTHS_IT = (
     "novembre",
     "dicembre",
 )
-
-# Publisher HTML is untrusted even after normalisation: only harmless structure survives.
-ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "caption",
-    "code",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "u",
-    "ul",
-}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "abbr": {"title"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
 
 FIELD_LABELS = {
     "title": "Titolo",
@@ -126,18 +79,10 @@ def level_label(value: str | None) -> str:
 
 
 def sanitize_html(html: str | None) -> Markup:
-    """Publisher HTML made harmless: no scripts, no event handlers, only http(s)/mailto links."""
+    """Publisher HTML made harmless again before display: what is stored is still untrusted."""
     if not html:
         return Markup("")
-    cleaned = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
-    return Markup(cleaned)  # nh3's output is the sanitised HTML
+    return Markup(clean_html(html))  # the output of the one sanitiser policy
 
 
 def text_paragraphs(text: str | None) -> Markup:
