@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from cercabandi.core.fmt_it import short_date
 from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import ReviewTag
 from cercabandi.db.models import (
@@ -39,7 +40,6 @@ from cercabandi.db.models import (
     Subscription,
 )
 from cercabandi.digest.changes import parse_datetime, parse_deadlines, parse_decimal
-from cercabandi.digest.fmt import short_date
 from cercabandi.digest.model import CallFacts, DigestInputs, MatchFact, SourceAlert, VersionFact
 
 
