@@ -15,7 +15,6 @@ Repository functions take a ``session`` and never commit: the caller owns the tr
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from cercabandi.core.folding import strip_accents
 from cercabandi.core.models import HASH_FIELDS, FundingCall
 from cercabandi.db.models import Call, CallVersion, CrawlRun, Quarantine, RawRecord
 
@@ -427,8 +427,7 @@ class DuplicateLink:
 
 def normalise_title(title: str) -> str:
     """Case, accents, punctuation and spacing removed: 'Bando «Città» 2026 ' -> 'bando citta 2026'."""
-    folded = unicodedata.normalize("NFKD", title.casefold())
-    letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    letters = strip_accents(title.casefold())
     return " ".join(re.sub(r"[^0-9a-z]+", " ", letters).split())
 
 
