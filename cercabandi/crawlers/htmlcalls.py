@@ -269,27 +269,6 @@ def facts_from_fields(fields: dict[str, str], mapping: dict[str, tuple[str, str]
     return out
 
 
-@dataclass(frozen=True)
-class BoxFacts:
-    """What a page states in its labelled-facts box, then in its prose (the box's facts first)."""
-
-    dates: list[Labelled]
-    amounts: list[Labelled]
-    status: str | None
-    extra: dict[str, str]
-
-
-def box_and_prose_facts(page: Page, mapping: dict[str, tuple[str, str]]) -> BoxFacts:
-    """The box's fields sorted by ``mapping`` (see ``facts_from_fields``) and the prose's dated and money sentences."""
-    facts = facts_from_fields(page.fields, mapping)
-    return BoxFacts(
-        dates=[*facts["dates"], *date_facts(page.prose)],
-        amounts=[*facts["amounts"], *amount_facts(page.prose)],
-        status=(facts["status"] or [None])[0],
-        extra=dict(facts["extra"]),
-    )
-
-
 def raw_call_from_page(
     page: Page,
     *,
@@ -321,5 +300,37 @@ def raw_call_from_page(
         extra=extra,
         payload=page.html,
         payload_type="html",
+        **fields,
+    )
+
+
+def raw_call_from_box_page(
+    page: Page,
+    mapping: dict[str, tuple[str, str]],
+    *,
+    applicants_field: str,
+    source: str,
+    fetched_at: datetime,
+    listing_text: str,
+    **fields: Any,
+) -> RawCall:
+    """The record of a page with a labelled-facts box (see ``facts_from_fields``), read before the prose.
+
+    Dates and money come from the box, then from the prose's sentences (the box is not read twice);
+    who may apply is the box's ``applicants_field`` or else the prose's sentences that say so.
+    """
+    facts = facts_from_fields(page.fields, mapping)
+    extra = dict(facts["extra"])
+    return raw_call_from_page(
+        page,
+        source=source,
+        fetched_at=fetched_at,
+        listing_text=listing_text,
+        dates=[*facts["dates"], *date_facts(page.prose)],
+        amounts=[*facts["amounts"], *amount_facts(page.prose)],
+        summary=first_paragraph(page.html),
+        applicants=extra.pop(applicants_field, None) or applicant_sentences(page.prose),
+        status=(facts["status"] or [None])[0],
+        extra=extra,
         **fields,
     )

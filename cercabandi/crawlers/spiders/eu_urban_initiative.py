@@ -14,10 +14,7 @@ from cercabandi.core.models import RawCall
 from cercabandi.crawlers.htmlcalls import (
     HtmlCallsSpider,
     Page,
-    applicant_sentences,
-    box_and_prose_facts,
-    first_paragraph,
-    raw_call_from_page,
+    raw_call_from_box_page,
 )
 
 SITE = "https://urban-initiative.eu"
@@ -47,22 +44,16 @@ FIELDS: dict[str, tuple[str, str]] = {
 
 
 def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
-    facts = box_and_prose_facts(page, FIELDS)
-    applicants = facts.extra.pop("eligible_applicants", None) or applicant_sentences(page.prose)
-    return raw_call_from_page(
+    return raw_call_from_box_page(
         page,
+        FIELDS,
+        applicants_field="eligible_applicants",
         source="eu_urban_initiative",
         fetched_at=fetched_at,
         listing_text=listing_text,
-        dates=facts.dates,
-        amounts=facts.amounts,
-        extra=facts.extra,
-        summary=first_paragraph(page.html),
-        applicants=applicants,
         territory="EU Member States",
         programme="European Urban Initiative - Innovative Actions (ERDF)",
         issuer=ISSUER,
-        status=facts.status,
     )
 
 

@@ -21,10 +21,7 @@ from cercabandi.crawlers.browser import BrowserFallbackMixin, looks_blocked
 from cercabandi.crawlers.htmlcalls import (
     HtmlCallsSpider,
     Page,
-    applicant_sentences,
-    box_and_prose_facts,
-    first_paragraph,
-    raw_call_from_page,
+    raw_call_from_box_page,
 )
 from cercabandi.crawlers.spiderkit import report_problem
 
@@ -52,21 +49,15 @@ FIELDS: dict[str, tuple[str, str]] = {
 
 
 def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
-    facts = box_and_prose_facts(page, FIELDS)
-    applicants = facts.extra.pop("destinatari", None) or applicant_sentences(page.prose)
-    return raw_call_from_page(
+    return raw_call_from_box_page(
         page,
+        FIELDS,
+        applicants_field="destinatari",
         source="fnd_cariplo",
         fetched_at=fetched_at,
         listing_text=listing_text,
-        dates=facts.dates,
-        amounts=facts.amounts,
-        extra=facts.extra,
-        summary=first_paragraph(page.html),
-        applicants=applicants,
         territory="Lombardia e province di Novara e del Verbano-Cusio-Ossola",
         issuer=ISSUER,
-        status=facts.status,
     )
 
 
