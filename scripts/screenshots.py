@@ -22,21 +22,11 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from cercabandi.core.models import utcnow  # noqa: E402
 from cercabandi.core.settings import Settings  # noqa: E402
+from cercabandi.crawlers.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from cercabandi.db.session import make_engine, session_factory, upgrade  # noqa: E402
 from cercabandi.web.app import create_app  # noqa: E402
 from tests.web.live import live_server  # noqa: E402
 from tests.web.seed import PASSWORD, seed  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def main() -> None:

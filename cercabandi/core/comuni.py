@@ -18,11 +18,11 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
+from cercabandi.core.folding import strip_accents
 from cercabandi.core.models import ComuneRef
 
 PROVINCE_CODE = "015"
@@ -59,8 +59,7 @@ _LIST_SPLIT_RE = re.compile(r"\s*(?:[;|\n,]|(?<![sS])/|\s-\s)\s*")
 
 def _fold(text: str) -> str:
     """Lower case without accents; apostrophes and punctuation become spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = strip_accents(text).lower()
     text = re.sub(r"\([^)]*\)", " ", text)  # "Milano (MI)"
     text = re.sub(r"\bs\s*/\s*n\b\.?", " sul naviglio ", text)  # "Cernusco s/N"
     text = re.sub(r"\bs\s*/\s*", " sul ", text)  # "Trezzo s/Adda"
@@ -216,8 +215,7 @@ def find_comuni_in_text(text: str) -> list[ComuneRef]:
     """
     if not text:
         return []
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = strip_accents(text)
     taken: list[tuple[int, int]] = []
     hits: list[tuple[int, ComuneRef]] = []
     for pattern, comune in _text_patterns():

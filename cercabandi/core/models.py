@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -405,6 +406,11 @@ class Review(Contract):
         if self.tag is ReviewTag.NOT_RELEVANT and self.reason is None:
             raise ValueError("a 'not relevant' review needs a reason (applicant_type, territory, theme, ...)")
         return self
+
+
+# Italian publishers' clock: a date or time written without a zone is Rome time, and a deadline's
+# calendar day is its day in Rome (what users see is in ``Settings.tz``, the office's timezone).
+ROME = ZoneInfo("Europe/Rome")
 
 
 def utcnow() -> datetime:

@@ -21,10 +21,18 @@ from parsel import Selector
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from cercabandi.core.models import Attachment, RawCall
+from cercabandi.core.models import Attachment, Labelled, RawCall
 from cercabandi.crawlers.base import CercabandiSpider
 from cercabandi.crawlers.spiderkit import MainPdfMixin, attachment, report_problem
-from cercabandi.crawlers.textfacts import PageShapeError, clean, node_text, sentences
+from cercabandi.crawlers.textfacts import (
+    PageShapeError,
+    amount_facts,
+    clean,
+    date_facts,
+    node_text,
+    sentences,
+    unique,
+)
 
 NEXT_PAGE_CSS = (
     "a[rel~=next]",
@@ -193,11 +201,15 @@ class HtmlCallsSpider(MainPdfMixin, CercabandiSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield self.listing_request(self.listing_url)
 
+    def page_request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        """Every page's request; ``BrowserFallbackMixin`` puts its browser switch here."""
+        return scrapy.Request(url, callback=callback, **kwargs)
+
     def listing_request(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse, errback=self.page_failed)
+        return self.page_request(url, callback=self.parse, errback=self.page_failed)
 
     def detail_request(self, link: ListingLink) -> scrapy.Request:
-        return scrapy.Request(
+        return self.page_request(
             link.url, callback=self.parse_detail, errback=self.page_failed, cb_kwargs={"listing_text": link.text}
         )
 
@@ -245,8 +257,6 @@ def facts_from_fields(fields: dict[str, str], mapping: dict[str, tuple[str, str]
     ``mapping`` maps a lower-case field label to (kind, label), kind being ``dates``, ``amounts``,
     ``status`` or ``extra``. Unknown fields go to ``extra`` under their own label.
     """
-    from cercabandi.core.models import Labelled
-
     out: dict[str, list[Any]] = {"dates": [], "amounts": [], "status": [], "extra": []}
     for name, value in fields.items():
         kind, label = mapping.get(name.lower(), ("extra", name))
@@ -257,3 +267,70 @@ def facts_from_fields(fields: dict[str, str], mapping: dict[str, tuple[str, str]
         else:
             out["extra"].append((label, value))
     return out
+
+
+def raw_call_from_page(
+    page: Page,
+    *,
+    source: str,
+    fetched_at: datetime,
+    listing_text: str,
+    dates: list[Labelled],
+    amounts: list[Labelled],
+    extra: dict[str, Any],
+    **fields: Any,
+) -> RawCall:
+    """The record of one call page: what every HTML publisher's record shares, plus its own ``fields``.
+
+    The page itself is the payload; the id is the page's last path segment; the listing's card text
+    is kept in ``extra["listing_text"]``; repeated facts are dropped.
+    """
+    if listing_text:
+        extra = {**extra, "listing_text": listing_text}
+    return RawCall(
+        source=source,
+        url=page.url,
+        fetched_at=fetched_at,
+        native_id=native_id_from_url(page.url),
+        title=page.title,
+        body=page.text,
+        dates=unique(dates),
+        amounts=unique(amounts),
+        attachments=page.attachments,
+        extra=extra,
+        payload=page.html,
+        payload_type="html",
+        **fields,
+    )
+
+
+def raw_call_from_box_page(
+    page: Page,
+    mapping: dict[str, tuple[str, str]],
+    *,
+    applicants_field: str,
+    source: str,
+    fetched_at: datetime,
+    listing_text: str,
+    **fields: Any,
+) -> RawCall:
+    """The record of a page with a labelled-facts box (see ``facts_from_fields``), read before the prose.
+
+    Dates and money come from the box, then from the prose's sentences (the box is not read twice);
+    who may apply is the box's ``applicants_field`` or else the prose's sentences that say so.
+    """
+    facts = facts_from_fields(page.fields, mapping)
+    extra = dict(facts["extra"])
+    return raw_call_from_page(
+        page,
+        source=source,
+        fetched_at=fetched_at,
+        listing_text=listing_text,
+        dates=[*facts["dates"], *date_facts(page.prose)],
+        amounts=[*facts["amounts"], *amount_facts(page.prose)],
+        summary=first_paragraph(page.html),
+        applicants=extra.pop(applicants_field, None) or applicant_sentences(page.prose),
+        status=(facts["status"] or [None])[0],
+        extra=extra,
+        **fields,
+    )

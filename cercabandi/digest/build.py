@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
+from cercabandi.core.fmt_it import days_until
 from cercabandi.core.vocab import Frequency
 from cercabandi.digest.changes import describe_changes
-from cercabandi.digest.fmt import days_until
 from cercabandi.digest.model import (
     Digest,
     DigestInputs,

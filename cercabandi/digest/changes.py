@@ -12,8 +12,8 @@ from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cercabandi.core.fmt_it import euro, percent, short_date
 from cercabandi.core.vocab import label_it
-from cercabandi.digest.fmt import euro, percent, short_date
 from cercabandi.digest.model import DeadlineFact
 
 # The fields whose change is worth an e-mail; in the order sentences are written.

@@ -10,7 +10,6 @@ one of its themes (if any are given); no comuni, themes or projects = everything
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from urllib.parse import unquote
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from cercabandi.core.fmt_it import short_date
+from cercabandi.core.folding import strip_accents
 from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import ReviewTag
 from cercabandi.db.models import (
@@ -39,13 +40,11 @@ from cercabandi.db.models import (
     Subscription,
 )
 from cercabandi.digest.changes import parse_datetime, parse_deadlines, parse_decimal
-from cercabandi.digest.fmt import short_date
 from cercabandi.digest.model import CallFacts, DigestInputs, MatchFact, SourceAlert, VersionFact
 
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return re.sub(r"\s+", " ", "".join(c for c in decomposed if not unicodedata.combining(c))).strip()
+    return re.sub(r"\s+", " ", strip_accents(text.casefold())).strip()
 
 
 @dataclass(frozen=True)

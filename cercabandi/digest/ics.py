@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from icalendar import Alarm, Calendar, Event
 
-from cercabandi.digest.fmt import long_date
+from cercabandi.core.fmt_it import long_date
 from cercabandi.digest.model import CallFacts
 
 

@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from cercabandi.core.fmt_it import countdown, days_until, euro, long_date, percent, plural
 from cercabandi.core.settings import Settings
 from cercabandi.core.vocab import ReviewTag, label_it
-from cercabandi.digest.fmt import countdown, days_until, euro, long_date, percent, plural
 from cercabandi.digest.ics import build_calendar
 from cercabandi.digest.model import Digest, Entry
 from cercabandi.digest.tokens import feedback_token, unsubscribe_token

@@ -8,8 +8,10 @@ feedback token can never unsubscribe anyone. Time is passed in, never read here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from pydantic import SecretStr
@@ -21,6 +23,8 @@ UNSUBSCRIBE_MAX_AGE_DAYS = 400  # unsubscribing must keep working from old e-mai
 
 _FEEDBACK_SALT = "cercabandi.digest.feedback"
 _UNSUBSCRIBE_SALT = "cercabandi.digest.unsubscribe"
+
+ClaimT = TypeVar("ClaimT")
 
 
 class TokenError(ValueError):
@@ -57,13 +61,26 @@ def _serializer(secret: SecretStr | str, salt: str, now: datetime) -> URLSafeTim
     return URLSafeTimedSerializer(key, salt=salt, signer=_At)
 
 
-def _loads(secret: SecretStr | str, salt: str, token: str, now: datetime, max_age_days: int) -> object:
+def _read_claim(
+    secret: SecretStr | str,
+    salt: str,
+    token: str,
+    now: datetime,
+    max_age_days: int,
+    claim: Callable[[dict[str, Any]], ClaimT],
+) -> ClaimT:
+    """The claim a token carries; TokenError when it is expired, tampered with or of another shape."""
     try:
-        return _serializer(secret, salt, now).loads(token, max_age=max_age_days * 86400)
+        data = _serializer(secret, salt, now).loads(token, max_age=max_age_days * 86400)
     except SignatureExpired as exc:
         raise TokenError("il link è scaduto", expired=True) from exc
     except BadSignature as exc:
         raise TokenError("il link non è valido (incompleto o modificato)") from exc
+    try:
+        assert isinstance(data, dict)
+        return claim(data)
+    except (AssertionError, KeyError, TypeError, ValueError) as exc:
+        raise TokenError("il link non è valido (contenuto inatteso)") from exc
 
 
 def feedback_token(
@@ -83,18 +100,20 @@ def feedback_token(
 def read_feedback_token(
     secret: SecretStr | str, token: str, *, now: datetime, max_age_days: int = FEEDBACK_MAX_AGE_DAYS
 ) -> FeedbackClaim:
-    data = _loads(secret, _FEEDBACK_SALT, token, now, max_age_days)
-    try:
-        assert isinstance(data, dict)
-        return FeedbackClaim(
+    return _read_claim(
+        secret,
+        _FEEDBACK_SALT,
+        token,
+        now,
+        max_age_days,
+        lambda data: FeedbackClaim(
             subscription_id=int(data["s"]),
             email=str(data["e"]),
             call_id=str(data["c"]),
             project_id=None if data.get("p") is None else str(data["p"]),
             tag=ReviewTag(data["t"]),
-        )
-    except (AssertionError, KeyError, TypeError, ValueError) as exc:
-        raise TokenError("il link non è valido (contenuto inatteso)") from exc
+        ),
+    )
 
 
 def unsubscribe_token(secret: SecretStr | str, *, subscription_id: int, email: str, now: datetime) -> str:
@@ -104,9 +123,11 @@ def unsubscribe_token(secret: SecretStr | str, *, subscription_id: int, email: s
 def read_unsubscribe_token(
     secret: SecretStr | str, token: str, *, now: datetime, max_age_days: int = UNSUBSCRIBE_MAX_AGE_DAYS
 ) -> UnsubscribeClaim:
-    data = _loads(secret, _UNSUBSCRIBE_SALT, token, now, max_age_days)
-    try:
-        assert isinstance(data, dict)
-        return UnsubscribeClaim(subscription_id=int(data["s"]), email=str(data["e"]))
-    except (AssertionError, KeyError, TypeError, ValueError) as exc:
-        raise TokenError("il link non è valido (contenuto inatteso)") from exc
+    return _read_claim(
+        secret,
+        _UNSUBSCRIBE_SALT,
+        token,
+        now,
+        max_age_days,
+        lambda data: UnsubscribeClaim(subscription_id=int(data["s"]), email=str(data["e"])),
+    )

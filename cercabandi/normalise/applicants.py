@@ -14,8 +14,8 @@ turn a comune away from a call open to it:
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from cercabandi.core.folding import strip_accents
 from cercabandi.core.vocab import PUBLIC_BODIES, ApplicantType
 
 A = ApplicantType
@@ -130,8 +130,7 @@ _CLAUSE_SPLIT = re.compile(r"[.;\n!?]|\s[-–•]\s")
 
 def fold(text: str) -> str:
     """Lowercase text without accents or typographic apostrophes, for matching."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("`", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return strip_accents(text.replace("’", "'").replace("`", "'")).lower()
 
 
 def map_applicants(text: str | None) -> set[ApplicantType]:

@@ -34,9 +34,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-ROME = ZoneInfo("Europe/Rome")
+from cercabandi.core.models import ROME
+
 END_OF_DAY = time(23, 59, 59)
 EARLIEST_PLAUSIBLE = date(2000, 1, 1)
 PLAUSIBLE_YEARS_AHEAD = 10

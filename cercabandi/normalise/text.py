@@ -1,9 +1,9 @@
-"""Text of a call: HTML to clean text, HTML made safe to display, language detection.
+"""Text of a call: HTML to clean text, language detection.
 
 Publishers send HTML fragments (Bandi Online blocks, SEDIA ``descriptionByte``, incentivi's Drupal
-body) or plain text. We keep two things: ``body_text`` (what the matcher and the search read) and
-``body_html`` (what the review application shows), sanitised with nh3 so that a publisher's page
-can never run a script in a volunteer's browser.
+body) or plain text. We keep two things: ``body_text`` (what the matcher and the search read, made
+here) and ``body_html`` (what the review application shows), sanitised by the one policy in
+``cercabandi.core.safe_html`` so that a publisher's page can never run a script in a volunteer's browser.
 
 Language: py3langid (a maintained, offline, deterministic fork of langid.py with its model shipped in
 the wheel, ~4 MB) restricted to the five languages our sources use. Short or low-confidence texts
@@ -17,9 +17,7 @@ import re
 import unicodedata
 from functools import cache
 from typing import Any
-from urllib.parse import urljoin
 
-import nh3
 from bs4 import BeautifulSoup, Comment
 
 LANGUAGES = ("it", "en", "fr", "de", "es")
@@ -57,53 +55,6 @@ _BLOCK_TAGS = (
 )
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head", "button", "form")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-
-# What the review application may show. No style attributes, no scripts, no forms, no images
-# from third parties (tracking pixels): text structure and links only.
-_ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "caption",
-    "code",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "u",
-    "ul",
-}
-_ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "abbr": {"title"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
 
 
 def looks_like_html(value: str) -> bool:
@@ -149,30 +100,6 @@ def _tidy_lines(text: str) -> str:
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     kept = [line for line in lines if line and line != "-"]
     return "\n".join(kept)
-
-
-def sanitise_html(value: str, *, base_url: str | None = None) -> str:
-    """HTML safe to display: no scripts, event handlers, styles or ``javascript:`` links.
-
-    Relative links are made absolute against the page they came from; every link gets
-    ``rel="noopener noreferrer"`` so the publisher's page cannot reach back into ours.
-    """
-
-    def _absolute(tag: str, attribute: str, attr_value: str) -> str | None:
-        if tag == "a" and attribute == "href" and base_url:
-            return urljoin(base_url, attr_value.strip())
-        return attr_value
-
-    return nh3.clean(
-        value,
-        tags=_ALLOWED_TAGS,
-        clean_content_tags={"script", "style", "noscript", "template"},
-        attributes=_ALLOWED_ATTRIBUTES,
-        attribute_filter=_absolute,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    ).strip()
 
 
 @cache

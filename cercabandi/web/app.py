@@ -23,7 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
 from cercabandi.web import routes_admin, routes_auth, routes_browse, routes_dashboard, routes_export, routes_triage
-from cercabandi.web.pages import render, route_path
+from cercabandi.web.pages import error_page, route_path
 from cercabandi.web.render import STATIC_DIR, make_templates
 from cercabandi.web.security import CSRFError, Forbidden, LoginRequired, LoginThrottle
 
@@ -99,11 +99,11 @@ def create_app(
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, _exc: Forbidden) -> Response:
-        return error_page(request, 403, "Accesso negato", "Il tuo ruolo non permette di aprire questa pagina.")
+        return _error_page(request, 403, "Accesso negato", "Il tuo ruolo non permette di aprire questa pagina.")
 
     @app.exception_handler(CSRFError)
     async def _csrf(request: Request, _exc: CSRFError) -> Response:
-        return error_page(
+        return _error_page(
             request,
             403,
             "Modulo non valido",
@@ -114,6 +114,5 @@ def create_app(
     return app
 
 
-def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
-    user = getattr(request.state, "user", None)
-    return render(request, "error.html", {"title": title, "message": message}, user=user, status_code=status)
+def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return error_page(request, status, title, message, user=getattr(request.state, "user", None))

@@ -30,6 +30,16 @@ def render(
     return request.app.state.templates.TemplateResponse(request, template, base, status_code=status_code)
 
 
+def error_page(request: Request, status: int, title: str, message: str, *, user: User | None) -> HTMLResponse:
+    """The application's error page ("Bando non trovato", "Accesso negato", ...) with its HTTP status."""
+    return render(request, "error.html", {"title": title, "message": message}, user=user, status_code=status)
+
+
+def page_count(total: int, page_size: int) -> int:
+    """How many pages a list of ``total`` rows fills (at least one, even when empty)."""
+    return max(1, (total + page_size - 1) // page_size)
+
+
 def route_path(request: Request) -> str:
     """The path inside the application, without the proxy's root path (servers may include it)."""
     path, root = request.url.path, request.scope.get("root_path", "")

@@ -4,81 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import nh3
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from cercabandi.core.fmt_it import MISSING, countdown, days_until, euro, long_date, percent, short_date
+from cercabandi.core.safe_html import clean_html
 from cercabandi.core.vocab import Level, TerritoryScope, label_it
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-
-MONTHS_IT = (
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-)
-
-# Publisher HTML is untrusted even after normalisation: only harmless structure survives.
-ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "caption",
-    "code",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "u",
-    "ul",
-}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "abbr": {"title"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
 
 FIELD_LABELS = {
     "title": "Titolo",
@@ -126,18 +64,10 @@ def level_label(value: str | None) -> str:
 
 
 def sanitize_html(html: str | None) -> Markup:
-    """Publisher HTML made harmless: no scripts, no event handlers, only http(s)/mailto links."""
+    """Publisher HTML made harmless again before display: what is stored is still untrusted."""
     if not html:
         return Markup("")
-    cleaned = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
-    return Markup(cleaned)  # nh3's output is the sanitised HTML
+    return Markup(clean_html(html))  # the output of the one sanitiser policy
 
 
 def text_paragraphs(text: str | None) -> Markup:
@@ -148,7 +78,7 @@ def text_paragraphs(text: str | None) -> Markup:
 
 
 class Formatter:
-    """Display helpers bound to the office's timezone."""
+    """Display helpers bound to the office's timezone; the wording is ``core.fmt_it``'s, as in the digests."""
 
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
@@ -158,24 +88,16 @@ class Formatter:
 
     def as_date(self, value: datetime | date | str | None) -> str:
         parsed = _as_datetime(value)
-        if parsed is None:
-            return "—"
-        if isinstance(parsed, datetime):
-            parsed = self.local(parsed).date()
-        return parsed.strftime("%d/%m/%Y")
+        return MISSING if parsed is None else short_date(parsed, self.tz, with_year=True)
 
     def as_long_date(self, value: datetime | date | str | None) -> str:
         parsed = _as_datetime(value)
-        if parsed is None:
-            return "—"
-        if isinstance(parsed, datetime):
-            parsed = self.local(parsed)
-        return f"{parsed.day} {MONTHS_IT[parsed.month - 1]} {parsed.year}"
+        return MISSING if parsed is None else long_date(parsed, self.tz, with_time=False)
 
     def as_datetime(self, value: datetime | date | str | None) -> str:
         parsed = _as_datetime(value)
         if parsed is None:
-            return "—"
+            return MISSING
         if not isinstance(parsed, datetime):
             return self.as_date(parsed)
         return self.local(parsed).strftime("%d/%m/%Y ore %H:%M")
@@ -184,24 +106,16 @@ class Formatter:
         parsed = _as_datetime(value)
         if not isinstance(parsed, datetime):
             return None
-        return (self.local(parsed).date() - self.local(now).date()).days
+        return days_until(parsed, now, self.tz)
 
     def countdown(self, value: datetime | str | None, now: datetime) -> str:
         days = self.days_left(value, now)
-        if days is None:
-            return "senza scadenza"
-        if days < 0:
-            return "scaduto"
-        if days == 0:
-            return "scade oggi"
-        if days == 1:
-            return "scade domani"
-        return f"tra {days} giorni"
+        return "senza scadenza" if days is None else countdown(days)
 
     def diff_value(self, field: str, value: Any) -> str:
         """A version-history value in words."""
         if value is None or value == [] or value == "":
-            return "—"
+            return MISSING
         if field == "deadlines" and isinstance(value, list):
             parts = []
             for item in value:
@@ -210,11 +124,11 @@ class Formatter:
                     if item.get("label"):
                         text += f" ({item['label']})"
                     parts.append(text)
-            return ", ".join(parts) or "—"
+            return ", ".join(parts) or MISSING
         if field == "opening_date":
             return self.as_datetime(value)
         if field in ("budget_total", "grant_min", "grant_max"):
-            return money(value)
+            return euro(value)
         if field == "cofinancing_rate":
             return percent(value)
         if field == "applicant_types" and isinstance(value, list):
@@ -245,29 +159,6 @@ def _as_datetime(value: Any) -> datetime | date | None:
         return None
 
 
-def money(value: Any) -> str:
-    """Euro in Italian style: € 1.250.000 (cents only when present)."""
-    if value is None or value == "":
-        return "—"
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    whole = amount == amount.to_integral_value()
-    text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
-    return "€ " + text.replace(",", "X").replace(".", ",").replace("X", ".")
-
-
-def percent(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    try:
-        number = float(value) * 100
-    except (TypeError, ValueError):
-        return str(value)
-    return f"{number:.0f}%" if number == int(number) else f"{number:.1f}%".replace(".", ",")
-
-
 def make_templates(tz: ZoneInfo) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     fmt = Formatter(tz)
@@ -277,7 +168,7 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
             "date_it": fmt.as_date,
             "long_date": fmt.as_long_date,
             "datetime_it": fmt.as_datetime,
-            "money": money,
+            "money": euro,
             "percent": percent,
             "label": label_it,
             "level_label": level_label,

@@ -15,7 +15,7 @@ from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import ApplicantType, CallStatus, Level, Role, label_it
 from cercabandi.db.models import Call, Comune, Project, Source, User
 from cercabandi.db.repo import browse
-from cercabandi.web.pages import render
+from cercabandi.web.pages import error_page, page_count, render
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_triage import call_context
 from cercabandi.web.security import csrf_protect, get_db, now, require
@@ -93,7 +93,7 @@ def calls(
     filters, active, problems = parse_filters(request, user)
     page = max(1, page)
     rows, total = browse.list_calls(db, filters, at, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    pages = page_count(total, PAGE_SIZE)
     scores = browse.best_scores(db, [c.id for c in rows])
     verdicts = browse.verdicts_for(db, [c.id for c in rows])
     query = urlencode(active)
@@ -120,13 +120,7 @@ def call_detail(
 ) -> Response:
     call = db.get(Call, call_id)
     if call is None:
-        return render(
-            request,
-            "error.html",
-            {"title": "Bando non trovato", "message": f"Nessun bando con identificativo «{call_id}»."},
-            user=user,
-            status_code=404,
-        )
+        return error_page(request, 404, "Bando non trovato", f"Nessun bando con identificativo «{call_id}».", user=user)
     context = call_context(db, call, user, request)
     context["versions"] = browse.versions_for_call(db, call.id)
     return render(request, "call.html", context, user=user)
@@ -153,7 +147,7 @@ def projects(
             "rows": rows,
             "total": total,
             "page": page,
-            "pages": max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+            "pages": page_count(total, PAGE_SIZE),
             "active": active,
             "query": urlencode(active),
             "comuni": [c for c, n_projects, _ in browse.list_comuni(db) if n_projects],
@@ -168,12 +162,8 @@ def project_detail(
 ) -> Response:
     project = db.get(Project, project_id)
     if project is None:
-        return render(
-            request,
-            "error.html",
-            {"title": "Progetto non trovato", "message": f"Nessun progetto con identificativo «{project_id}»."},
-            user=user,
-            status_code=404,
+        return error_page(
+            request, 404, "Progetto non trovato", f"Nessun progetto con identificativo «{project_id}».", user=user
         )
     at = now(request)
     matches = [(m, call_view(c, at), *match_reasons(m)) for m, c in browse.matches_for_project(db, project.id)]
@@ -194,13 +184,7 @@ def comune_detail(
 ) -> Response:
     comune = db.get(Comune, istat)
     if comune is None:
-        return render(
-            request,
-            "error.html",
-            {"title": "Comune non trovato", "message": f"Nessun comune con codice ISTAT «{istat}»."},
-            user=user,
-            status_code=404,
-        )
+        return error_page(request, 404, "Comune non trovato", f"Nessun comune con codice ISTAT «{istat}».", user=user)
     at = now(request)
     calls = [(call_view(c, at), score, titles) for c, score, titles in browse.calls_of_comune(db, istat)]
     return render(

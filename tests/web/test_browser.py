@@ -18,22 +18,13 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cercabandi.crawlers.browser import CHROMIUM, CHROMIUM_ARGS
 from cercabandi.db.models import ReviewRow
 from tests.web.live import live_server
 from tests.web.seed import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DIGITALE = "it_padigitale:misura-1-4-1-comuni-2027"
 PINQUA = "it_italiadomani:pinqua-2027"
 REGEN = "lombardia_bandi:RLO12026034567"
@@ -41,14 +32,14 @@ REGEN = "lombardia_bandi:RLO12026034567"
 
 @pytest.fixture
 def browser_page(app: FastAPI) -> Iterator[tuple[object, str]]:
-    if not CHROMIUM.exists():
+    if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is missing: .ci/run must `apt-get install -y chromium`")
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
     with live_server(app) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT", accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(15_000)

@@ -92,6 +92,8 @@ def test_users_cli_add_list_passwd_deactivate(tmp_path: Path, monkeypatch: pytes
     assert last_admin.exit_code == 1 and "last active administrator" in last_admin.output
     assert runner.invoke(app, ["users", "deactivate", "luca"]).exit_code == 0
     assert runner.invoke(app, ["users", "deactivate", "nessuno"]).exit_code == 1
+    unknown = runner.invoke(app, ["users", "passwd", "nessuno", "--password-stdin"], input="nuova-password-3\n")
+    assert unknown.exit_code == 1 and "no user named 'nessuno'" in unknown.output
 
 
 def test_web_and_users_commands_have_help() -> None:

@@ -10,16 +10,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from cercabandi.core.models import Labelled, RawCall
+from cercabandi.core.models import RawCall
 from cercabandi.crawlers.htmlcalls import (
     HtmlCallsSpider,
     Page,
-    applicant_sentences,
-    facts_from_fields,
-    first_paragraph,
-    native_id_from_url,
+    raw_call_from_box_page,
 )
-from cercabandi.crawlers.textfacts import amount_facts, date_facts, unique
 
 SITE = "https://urban-initiative.eu"
 LISTING = f"{SITE}/calls-proposals"
@@ -48,31 +44,16 @@ FIELDS: dict[str, tuple[str, str]] = {
 
 
 def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
-    facts = facts_from_fields(page.fields, FIELDS)
-    dates: list[Labelled] = [*facts["dates"], *date_facts(page.prose)]
-    amounts: list[Labelled] = [*facts["amounts"], *amount_facts(page.prose)]
-    extra = dict(facts["extra"])
-    if listing_text:
-        extra["listing_text"] = listing_text
-    return RawCall(
+    return raw_call_from_box_page(
+        page,
+        FIELDS,
+        applicants_field="eligible_applicants",
         source="eu_urban_initiative",
-        url=page.url,
         fetched_at=fetched_at,
-        native_id=native_id_from_url(page.url),
-        title=page.title,
-        summary=first_paragraph(page.html),
-        body=page.text,
-        dates=unique(dates),
-        amounts=unique(amounts),
-        applicants=extra.pop("eligible_applicants", None) or applicant_sentences(page.prose),
+        listing_text=listing_text,
         territory="EU Member States",
         programme="European Urban Initiative - Innovative Actions (ERDF)",
         issuer=ISSUER,
-        status=(facts["status"] or [None])[0],
-        attachments=page.attachments,
-        extra=extra,
-        payload=page.html,
-        payload_type="html",
     )
 
 

@@ -16,19 +16,14 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from cercabandi.core.models import Labelled, RawCall
+from cercabandi.core.models import RawCall
 from cercabandi.crawlers.browser import BrowserFallbackMixin, looks_blocked
 from cercabandi.crawlers.htmlcalls import (
     HtmlCallsSpider,
-    ListingLink,
     Page,
-    applicant_sentences,
-    facts_from_fields,
-    first_paragraph,
-    native_id_from_url,
+    raw_call_from_box_page,
 )
 from cercabandi.crawlers.spiderkit import report_problem
-from cercabandi.crawlers.textfacts import amount_facts, date_facts, unique
 
 SITE = "https://www.fondazionecariplo.it"
 LISTING = f"{SITE}/it/bandi.html"
@@ -54,30 +49,15 @@ FIELDS: dict[str, tuple[str, str]] = {
 
 
 def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
-    facts = facts_from_fields(page.fields, FIELDS)
-    dates: list[Labelled] = [*facts["dates"], *date_facts(page.prose)]
-    amounts: list[Labelled] = [*facts["amounts"], *amount_facts(page.prose)]
-    extra = dict(facts["extra"])
-    if listing_text:
-        extra["listing_text"] = listing_text
-    return RawCall(
+    return raw_call_from_box_page(
+        page,
+        FIELDS,
+        applicants_field="destinatari",
         source="fnd_cariplo",
-        url=page.url,
         fetched_at=fetched_at,
-        native_id=native_id_from_url(page.url),
-        title=page.title,
-        summary=first_paragraph(page.html),
-        body=page.text,
-        dates=unique(dates),
-        amounts=unique(amounts),
-        applicants=extra.pop("destinatari", None) or applicant_sentences(page.prose),
+        listing_text=listing_text,
         territory="Lombardia e province di Novara e del Verbano-Cusio-Ossola",
         issuer=ISSUER,
-        status=(facts["status"] or [None])[0],
-        attachments=page.attachments,
-        extra=extra,
-        payload=page.html,
-        payload_type="html",
     )
 
 
@@ -95,14 +75,6 @@ class FndCariploSpider(BrowserFallbackMixin, HtmlCallsSpider):
     def __init__(self, *args: Any, browser: str = "fallback", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.browser = browser
-
-    def listing_request(self, url: str) -> scrapy.Request:
-        return self.page_request(url, callback=self.parse, errback=self.page_failed)
-
-    def detail_request(self, link: ListingLink) -> scrapy.Request:
-        return self.page_request(
-            link.url, callback=self.parse_detail, errback=self.page_failed, cb_kwargs={"listing_text": link.text}
-        )
 
     def parse(self, response: Response) -> Iterator[Any]:
         if looks_blocked(response):

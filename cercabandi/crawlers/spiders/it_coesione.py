@@ -17,9 +17,9 @@ from cercabandi.crawlers.htmlcalls import (
     Page,
     applicant_sentences,
     first_paragraph,
-    native_id_from_url,
+    raw_call_from_page,
 )
-from cercabandi.crawlers.textfacts import amount_facts, date_facts, unique
+from cercabandi.crawlers.textfacts import amount_facts, date_facts
 
 SITE = "https://politichecoesione.governo.it"
 LISTING = f"{SITE}/it/finanziamenti-avvisi-e-bandi/"
@@ -35,23 +35,17 @@ def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCal
     if page.published:
         dates.append(Labelled(label="published", value=page.published))
     dates.extend(date_facts(page.text))
-    extra = {"listing_text": listing_text} if listing_text else {}
-    return RawCall(
+    return raw_call_from_page(
+        page,
         source="it_coesione",
-        url=page.url,
         fetched_at=fetched_at,
-        native_id=native_id_from_url(page.url),
-        title=page.title,
-        summary=first_paragraph(page.html),
-        body=page.text,
-        dates=unique(dates),
+        listing_text=listing_text,
+        dates=dates,
         amounts=amount_facts(page.text),
+        extra={},
+        summary=first_paragraph(page.html),
         applicants=applicant_sentences(page.text),
         issuer=ISSUER,
-        attachments=page.attachments,
-        extra=extra,
-        payload=page.html,
-        payload_type="html",
     )
 
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from cercabandi.core.models import Labelled, RawCall
-from cercabandi.crawlers.htmlcalls import HtmlCallsSpider, Page, applicant_sentences, native_id_from_url
-from cercabandi.crawlers.textfacts import amount_facts, date_facts, sentences, unique
+from cercabandi.crawlers.htmlcalls import HtmlCallsSpider, Page, applicant_sentences, raw_call_from_page
+from cercabandi.crawlers.textfacts import amount_facts, date_facts, sentences
 
 SITE = "https://dait.interno.gov.it"
 LISTING = f"{SITE}/finanza-locale/notizie"
@@ -55,25 +55,18 @@ def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCal
     extra = {"kind": kind}
     if decree:
         extra["decree"] = decree
-    if listing_text:
-        extra["listing_text"] = listing_text
     body_start = page.text.split(page.title, 1)[-1].strip() if page.title in page.text else page.text
-    return RawCall(
+    return raw_call_from_page(
+        page,
         source="it_dait",
-        url=page.url,
         fetched_at=fetched_at,
-        native_id=native_id_from_url(page.url),
-        title=page.title,
-        summary=next(iter(sentences(body_start)), None),
-        body=page.text,
-        dates=unique(dates),
+        listing_text=listing_text,
+        dates=dates,
         amounts=amount_facts(page.text),
+        extra=extra,
+        summary=next(iter(sentences(body_start)), None),
         applicants=applicant_sentences(page.text),
         issuer=ISSUER,
-        attachments=page.attachments,
-        extra=extra,
-        payload=page.html,
-        payload_type="html",
     )
 
 

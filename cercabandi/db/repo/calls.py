@@ -15,19 +15,18 @@ Repository functions take a ``session`` and never commit: the caller owns the tr
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from cercabandi.core.models import HASH_FIELDS, FundingCall
+from cercabandi.core.folding import strip_accents
+from cercabandi.core.models import HASH_FIELDS, ROME, FundingCall
 from cercabandi.db.models import Call, CallVersion, CrawlRun, Quarantine, RawRecord
 
 # A call is reported missing after this many complete, successful crawls without it.
@@ -36,7 +35,6 @@ MISSING_AFTER = 2
 # Long texts in a diff are cut: the full old and new text stay in the versions' data.
 _DIFF_TEXT_LIMIT = 300
 
-ROME = ZoneInfo("Europe/Rome")
 
 # What people act on comes first in a diff: dates, money, who may apply, where.
 _FIRST = (
@@ -427,8 +425,7 @@ class DuplicateLink:
 
 def normalise_title(title: str) -> str:
     """Case, accents, punctuation and spacing removed: 'Bando «Città» 2026 ' -> 'bando citta 2026'."""
-    folded = unicodedata.normalize("NFKD", title.casefold())
-    letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    letters = strip_accents(title.casefold())
     return " ".join(re.sub(r"[^0-9a-z]+", " ", letters).split())
 
 

@@ -237,13 +237,7 @@ def claim_delivery(
             items=list(items),
             created_at=now,
         )
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-        except IntegrityError:
-            return None
-        return row
+        return _insert_unless_taken(session, row)
     if existing.status not in ("failed", "pending"):
         return None
     result = session.execute(
@@ -285,6 +279,11 @@ def record_empty(session: Session, *, subscription_id: int, period: str, now: da
             return existing
         return None
     row = DigestDelivery(subscription_id=subscription_id, period=period, status="empty", items=[], created_at=now)
+    return _insert_unless_taken(session, row)
+
+
+def _insert_unless_taken(session: Session, row: DigestDelivery) -> DigestDelivery | None:
+    """Insert the period's delivery row; None when another sender inserted it first (the unique key says so)."""
     try:
         with session.begin_nested():
             session.add(row)

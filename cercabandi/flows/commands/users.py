@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from cercabandi.core.models import utcnow
 from cercabandi.core.vocab import Role
+from cercabandi.db.models import User
 from cercabandi.db.repo.users import UserError, create_user, get_user, list_users, set_active, set_password
 from cercabandi.db.session import transaction
 from cercabandi.flows.context import console, err_console, load_context
 
 app = typer.Typer(help="Manage the users of the review application.", no_args_is_help=True)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """A refused change (unknown user, weak password, taken name) ends the command with its reason."""
+    try:
+        yield
+    except UserError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+
+
+def _change_user(sessions: sessionmaker[Session], username: str, change: Callable[[Session, User], None]) -> None:
+    with _user_errors(), transaction(sessions) as session:
+        user = get_user(session, username)
+        if user is None:
+            raise UserError(f"no user named {username!r}", "")
+        change(session, user)
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -39,13 +61,9 @@ def add(
     """Create a user; prompts for the password (at least 10 characters)."""
     ctx = load_context()
     password = _read_password(password_stdin)
-    try:
-        with transaction(ctx.sessions) as session:
-            user = create_user(session, username, password, role.value, now=utcnow(), email=email, full_name=full_name)
-            name, user_role = user.username, user.role
-    except UserError as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
+    with _user_errors(), transaction(ctx.sessions) as session:
+        user = create_user(session, username, password, role.value, now=utcnow(), email=email, full_name=full_name)
+        name, user_role = user.username, user.role
     console.print(f"User [bold]{name}[/] created with role {user_role}.")
 
 
@@ -75,15 +93,7 @@ def passwd(
     """Set a user's password (e.g. a forgotten one)."""
     ctx = load_context()
     password = _read_password(password_stdin)
-    try:
-        with transaction(ctx.sessions) as session:
-            user = get_user(session, username)
-            if user is None:
-                raise UserError(f"no user named {username!r}", "")
-            set_password(session, user, password)
-    except UserError as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
+    _change_user(ctx.sessions, username, lambda session, user: set_password(session, user, password))
     console.print(f"Password of [bold]{username}[/] changed.")
 
 
@@ -91,15 +101,7 @@ def passwd(
 def deactivate(username: str = typer.Argument(..., help="The user who may no longer log in.")) -> None:
     """Stop a user from logging in (their reviews are kept)."""
     ctx = load_context()
-    try:
-        with transaction(ctx.sessions) as session:
-            user = get_user(session, username)
-            if user is None:
-                raise UserError(f"no user named {username!r}", "")
-            set_active(session, user, False)
-    except UserError as exc:
-        err_console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
+    _change_user(ctx.sessions, username, lambda session, user: set_active(session, user, False))
     console.print(f"User [bold]{username}[/] deactivated.")
 
 

@@ -9,11 +9,10 @@ project's ``extra``. ``--map "Header=field"`` overrides everything; ``field`` ma
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cercabandi.core.folding import fold_words
 from cercabandi.normalise.catalogue.table import CatalogueFileError, column_letter
 
 # The fields of core.models.Project that a column can fill.
@@ -178,9 +177,7 @@ _LOOKUP: dict[str, str] = {syn: fld for fld, syns in SYNONYMS.items() for syn in
 
 
 def fold_header(header: str) -> str:
-    text = unicodedata.normalize("NFKD", header)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    words = fold_words(header).split()
     while len(words) > 1 and words[-1] in ("eur", "euro", "in"):  # "Costo (EUR)", "costo_totale_eur"
         words.pop()
     return " ".join(words)

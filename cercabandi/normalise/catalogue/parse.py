@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cercabandi.core.comuni import resolve_comune_list, suggest_comuni
+from cercabandi.core.folding import fold_words
 from cercabandi.core.models import CUP_RE, ComuneRef, Project
 from cercabandi.core.vocab import ApplicantType
 from cercabandi.normalise.catalogue.columns import (
@@ -37,7 +38,6 @@ from cercabandi.normalise.catalogue.table import (
 from cercabandi.normalise.catalogue.themes import parse_themes, themes_in_text
 from cercabandi.normalise.catalogue.values import (
     cell_text,
-    fold,
     garbled_text,
     parse_amount,
     parse_proponent_type,
@@ -118,9 +118,9 @@ def _derive_pnrr(cells: Mapping[str, str], data: dict[str, Any]) -> None:
     if kind is None:
         if cells.get("is municipal attuatore") == "1":
             kind = ApplicantType.COMUNE
-        elif re.search(r"scolastic|\bscuol|istituto comprensivo", fold(text)):
+        elif re.search(r"scolastic|\bscuol|istituto comprensivo", fold_words(text)):
             kind = ApplicantType.SCHOOL
-        elif "ricerca" in fold(cells.get("cup settore", "")):
+        elif "ricerca" in fold_words(cells.get("cup settore", "")):
             kind = ApplicantType.UNIVERSITY_RESEARCH
     elif kind == ApplicantType.OTHER_PUBLIC and cells.get("is municipal attuatore") == "1":
         kind = ApplicantType.COMUNE
@@ -129,7 +129,7 @@ def _derive_pnrr(cells: Mapping[str, str], data: dict[str, Any]) -> None:
         cells.get(k, "") for k in ("cup settore", "cup sottosettore", "cup categoria", "cup tipologia")
     )
     data["themes"] = themes_in_text(classification) or themes_in_text(text)
-    status = fold(cells.get("stato cup", ""))
+    status = fold_words(cells.get("stato cup", ""))
     data["stage"] = "completed" if status == "chiuso" else None  # "Attivo" says nothing about the stage
     data["funding_obtained"] = "PNRR"
 
@@ -472,7 +472,7 @@ def _generated_id(data: Mapping[str, Any]) -> str:
     """An id for a row with neither id nor CUP: first comune's ISTAT code and the title."""
     comuni = data.get("comuni") or []
     prefix = comuni[0].istat if comuni else "cm"
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(str(data.get("title", "")))).strip("-")[:80]
+    slug = re.sub(r"[^a-z0-9]+", "-", fold_words(str(data.get("title", "")))).strip("-")[:80]
     return f"{prefix}-{slug or 'senza-titolo'}"
 
 

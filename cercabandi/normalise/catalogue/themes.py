@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from cercabandi.normalise.catalogue.values import fold, split_list
+from cercabandi.core.folding import fold_words
+from cercabandi.normalise.catalogue.values import split_list
 
 THEMES: dict[str, str] = {  # slug -> Italian label
     "urban_regeneration": "Rigenerazione urbana",
@@ -146,12 +147,12 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
 _PATTERNS = {
     slug: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")") for slug, words in _KEYWORDS.items()
 }
-_LABELS = {fold(label): slug for slug, label in THEMES.items()}
+_LABELS = {fold_words(label): slug for slug, label in THEMES.items()}
 
 
 def themes_in_text(text: str) -> list[str]:
     """Theme slugs whose keywords occur in ``text``, in vocabulary order."""
-    key = fold(text) + " "
+    key = fold_words(text) + " "
     return [slug for slug, pattern in _PATTERNS.items() if pattern.search(key)]
 
 
@@ -159,7 +160,7 @@ def parse_themes(value: str) -> list[str]:
     """A "Temi" cell -> slugs; an item nobody recognises is kept as written, lower case."""
     result: dict[str, None] = {}
     for item in split_list(value.replace(",", ";")):
-        key = fold(item)
+        key = fold_words(item)
         if key in THEMES or key.replace(" ", "_") in THEMES:
             result.setdefault(key.replace(" ", "_"), None)
         elif key in _LABELS:

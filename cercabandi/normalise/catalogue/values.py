@@ -7,17 +7,11 @@ Each parser takes what was written and returns the canonical value, or raises
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from cercabandi.core.folding import fold_words
 from cercabandi.core.vocab import LABELS_IT, ApplicantType, ProjectStage
-
-
-def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
 def cell_text(value: object) -> str:
@@ -134,11 +128,11 @@ _STAGE_WORDS: tuple[tuple[ProjectStage, tuple[str, ...]], ...] = (
 
 def parse_stage(value: str) -> ProjectStage | None:
     """ "Progetto esecutivo", "PFTE", "in corso", "executive_design" -> the stage; '' -> None."""
-    key = fold(value)
+    key = fold_words(value)
     if not key:
         return None
     for stage in ProjectStage:
-        if key in (stage.value.replace("_", " "), fold(LABELS_IT[stage])):
+        if key in (stage.value.replace("_", " "), fold_words(LABELS_IT[stage])):
             return stage
     for stage, words in _STAGE_WORDS:
         if key in words:
@@ -202,7 +196,7 @@ _TYPE_WORDS: dict[str, ApplicantType] = {
 
 def proponent_type_from_name(name: str) -> ApplicantType | None:
     """The kind of body a name suggests ("Comune di Rho" -> comune, "ASST Rhodense" -> health)."""
-    key = fold(name)
+    key = fold_words(name)
     if not key:
         return None
     for kind, pattern in _PROPONENT_RULES:
@@ -213,11 +207,11 @@ def proponent_type_from_name(name: str) -> ApplicantType | None:
 
 def parse_proponent_type(value: str) -> ApplicantType | None:
     """A "Tipo proponente" cell: a vocabulary slug, its Italian label or a common wording."""
-    key = fold(value)
+    key = fold_words(value)
     if not key:
         return None
     for kind in ApplicantType:
-        if key in (kind.value.replace("_", " "), fold(LABELS_IT[kind])):
+        if key in (kind.value.replace("_", " "), fold_words(LABELS_IT[kind])):
             return kind
     if key in _TYPE_WORDS:
         return _TYPE_WORDS[key]

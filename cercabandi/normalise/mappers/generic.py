@@ -13,6 +13,7 @@ from decimal import Decimal
 from urllib.parse import urljoin
 
 from cercabandi.core.models import Attachment, RawCall
+from cercabandi.core.safe_html import clean_html
 from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import ApplicantType, Instrument, Level, TerritoryScope
 from cercabandi.normalise.amounts import AmountRole, find_amounts, find_cofinancing, parse_money
@@ -27,7 +28,7 @@ from cercabandi.normalise.dates import (
 from cercabandi.normalise.draft import Draft
 from cercabandi.normalise.errors import NormalisationError
 from cercabandi.normalise.territory import detect_territory
-from cercabandi.normalise.text import clean_inline, detect_language, html_to_text, looks_like_html, sanitise_html
+from cercabandi.normalise.text import clean_inline, detect_language, html_to_text, looks_like_html
 
 DEFAULT_TERRITORY = {
     Level.EU: TerritoryScope.EU,
@@ -140,7 +141,7 @@ def read_text(draft: Draft) -> None:
     if raw.body:
         if looks_like_html(raw.body):
             draft.body_text = html_to_text(raw.body)
-            draft.body_html = sanitise_html(raw.body, base_url=raw.url) or None
+            draft.body_html = clean_html(raw.body, base_url=raw.url) or None
         else:
             draft.body_text = html_to_text(raw.body)
 

@@ -1,8 +1,12 @@
-"""Italian formatting of dates, amounts and counts for what recipients read."""
+"""Italian formatting of dates, amounts and counts: what recipients of a digest and users of the web read.
+
+One module for both, so that a deadline or an amount reads the same in an email and on a page.
+Datetimes are stored in UTC and shown in the timezone passed in (the office's: Europe/Rome).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
 MONTHS_IT = (
@@ -19,25 +23,26 @@ MONTHS_IT = (
     "novembre",
     "dicembre",
 )
+MISSING = "—"
 
 
-def long_date(value: datetime, tz: tzinfo, *, with_time: bool = True) -> str:
-    """``30 giugno 2026, ore 12:00`` in the recipient's timezone (the time only when not midnight)."""
-    local = value.astimezone(tz)
+def long_date(value: datetime | date, tz: tzinfo, *, with_time: bool = True) -> str:
+    """``30 giugno 2026, ore 12:00`` in the reader's timezone (the time only when not midnight or 23:59)."""
+    local = value.astimezone(tz) if isinstance(value, datetime) else value
     text = f"{local.day} {MONTHS_IT[local.month - 1]} {local.year}"
-    if with_time and (local.hour, local.minute) != (0, 0) and (local.hour, local.minute) != (23, 59):
+    if with_time and isinstance(local, datetime) and (local.hour, local.minute) not in ((0, 0), (23, 59)):
         text += f", ore {local:%H:%M}"
     return text
 
 
-def short_date(value: datetime, tz: tzinfo, *, with_year: bool = False) -> str:
-    """``30/06`` or ``30/06/2026`` in the recipient's timezone."""
-    local = value.astimezone(tz)
+def short_date(value: datetime | date, tz: tzinfo, *, with_year: bool = False) -> str:
+    """``30/06`` or ``30/06/2026`` in the reader's timezone."""
+    local = value.astimezone(tz) if isinstance(value, datetime) else value
     return f"{local:%d/%m/%Y}" if with_year else f"{local:%d/%m}"
 
 
 def days_until(deadline: datetime, now: datetime, tz: tzinfo) -> int:
-    """Calendar days from today to the deadline's day, in the recipient's timezone."""
+    """Calendar days from today to the deadline's day, in the reader's timezone."""
     return (deadline.astimezone(tz).date() - now.astimezone(tz).date()).days
 
 
@@ -52,7 +57,9 @@ def countdown(days: int) -> str:
 
 
 def euro(value: object) -> str:
-    """``€ 1.500.000`` (cents shown only when there are some), Italian separators."""
+    """``€ 1.500.000`` (cents shown only when there are some), Italian separators; ``—`` when missing."""
+    if value is None or value == "":
+        return MISSING
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -63,6 +70,9 @@ def euro(value: object) -> str:
 
 
 def percent(rate: object) -> str:
+    """A rate (0.4) as ``40%``, one decimal with a comma when needed; ``—`` when missing."""
+    if rate is None or rate == "":
+        return MISSING
     try:
         value = float(str(rate)) * 100
     except ValueError:
