@@ -42,8 +42,19 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; known configuration failures become one line on stderr and exit status 2."""
+    from cercabandi.flows.context import err_console
+    from cercabandi.flows.errors import EXIT_CONFIG, explain
+
+    try:
+        app(args=argv)
+    except Exception as exc:
+        message = explain(exc)
+        if message is None:
+            raise  # a bug: keep the traceback
+        err_console.print(f"[red]Error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+        raise SystemExit(EXIT_CONFIG) from None
 
 
 if __name__ == "__main__":

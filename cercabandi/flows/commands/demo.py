@@ -7,6 +7,7 @@ import time
 import typer
 
 from cercabandi.core.models import utcnow
+from cercabandi.core.settings import redact_url
 from cercabandi.flows.commands._common import prepare_prefect_environment
 from cercabandi.flows.context import console, load_context
 
@@ -31,7 +32,7 @@ def demo_cmd(
     now = utcnow()
     prepared = prepare(ctx, now=now)
     console.print(
-        f"Database: {ctx.settings.resolved_database_url}\n"
+        f"Database: {redact_url(ctx.settings.resolved_database_url)}\n"
         f"Catalogue: {prepared.projects} demo projects; {prepared.subscriptions} demo subscriptions"
     )
     report = nightly_flow(replay_dir=str(DEMO_RECORDINGS), now=now, digest_dry_run=True)

@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from cercabandi.core.models import utcnow
+from cercabandi.core.sources import SOURCES
 from cercabandi.db.repo.calls import open_quarantine
 from cercabandi.flows.commands._common import require_schema
 from cercabandi.flows.context import console, err_console, load_context
@@ -21,6 +22,10 @@ def normalise_cmd(
     ),
 ) -> None:
     """Normalise new raw records into calls; records that cannot be normalised are quarantined with reasons."""
+    unknown = [s for s in source or [] if s not in SOURCES]
+    if unknown:
+        err_console.print(f"[red]Unknown source(s) {', '.join(unknown)}[/]; known: {', '.join(SOURCES)}")
+        raise typer.Exit(2)
     ctx = load_context()
     require_schema(ctx)
     if show_quarantine:

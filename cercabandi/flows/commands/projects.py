@@ -202,7 +202,11 @@ def _short(text: str, width: int) -> str:
 
 
 @app.command("show")
-def show_cmd(project_id: Annotated[str, typer.Argument(help="The project's id (its CUP when it has one).")]) -> None:
+def show_cmd(
+    project_id: Annotated[
+        str, typer.Argument(help="The project's id as `projects list` shows it (the ID column, else the CUP).")
+    ],
+) -> None:
     """Show every field of one project."""
     ctx = load_context()
     _ready(ctx)

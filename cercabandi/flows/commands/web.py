@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cercabandi.flows.commands._common import require_schema
 from cercabandi.flows.context import console, err_console, load_context
 
 
@@ -30,6 +31,7 @@ def web(
             "Set it to a long random string (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
         )
         raise typer.Exit(2)
+    require_schema(ctx)  # otherwise every page would fail with an error 500
     app = create_app(ctx.settings, ctx.sessions)
     console.print(f"Review application on http://{host}:{port}{root_path}/ (public address: {ctx.settings.base_url})")
     uvicorn.run(
