@@ -155,8 +155,9 @@ def test_three_jobs_store_what_one_job_stores(tmp_path: Path, now: datetime) -> 
         ctx = _ctx(tmp_path / f"jobs{jobs}", engine)
         summaries = crawling.crawl_sources(ctx, None, replay_dir=DEMO, now=now, jobs=jobs)
         outcomes.append([(s.source, s.status, s.complete, s.items, s.new, s.changed, s.errors) for s in summaries])
-        again = crawling.crawl_sources(ctx, None, replay_dir=DEMO, now=now, jobs=jobs)
-        assert [(s.source, s.new, s.changed) for s in again] == [(s.source, 0, 0) for s in summaries]
+        if jobs > 1:  # and a second night side by side changes nothing
+            again = crawling.crawl_sources(ctx, None, replay_dir=DEMO, now=now, jobs=jobs)
+            assert [(s.source, s.new, s.changed) for s in again] == [(s.source, 0, 0) for s in summaries]
         engine.dispose()
     assert len(outcomes[0]) == 9 and all(row[1] == "ok" for row in outcomes[0])
     assert outcomes[0] == outcomes[1]
