@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("change-me-in-production")
     base_url: str = "http://127.0.0.1:8000"  # where the review application is reachable, for links
     nightly_cron: str = "0 2 * * *"
+    crawl_jobs: int = Field(3, ge=1)  # spider processes running at once (each source is a different host)
     prefect_api_url: str | None = None
 
     @field_validator("timezone")

@@ -89,4 +89,4 @@ class CercabandiSpider(scrapy.Spider):
 
     def carry_over(self, record: dict[str, Any]) -> RawCall:
         """Yield again a record we stored before, fetched now (its listing entry is unchanged)."""
-        return raw_call(**{**RawCall.model_validate(record).model_dump(), "fetched_at": self.now})
+        return RawCall.model_validate(record).model_copy(update={"fetched_at": self.now})

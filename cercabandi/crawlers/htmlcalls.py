@@ -226,9 +226,29 @@ class HtmlCallsSpider(MainPdfMixin, CercabandiSpider):
             return
         self._calls += len(links)
         for link in links:
-            yield self.detail_request(link)
+            previous = self.unchanged(link)
+            yield self.carry_over(previous) if previous is not None else self.detail_request(link)
         if following and following != response.url and self._pages < self.max_pages:
             yield self.listing_request(following)
+
+    def unchanged(self, link: ListingLink) -> dict[str, Any] | None:
+        """The stored record of a call whose listing entry reads as when it was stored, else None.
+
+        The listing entry's text (title, date, teaser) is the fingerprint, kept in
+        ``extra["listing_text"]``: while it is the same, the call page and its PDF are not
+        fetched again. A record whose PDF could not be read is fetched again.
+        """
+        try:
+            previous = self.previous(native_id_from_url(link.url)) if link.text else None
+        except PageShapeError:
+            return None
+        extra = (previous or {}).get("extra") or {}
+        if previous is None or extra.get("listing_text") != link.text or "attachment_error" in extra:
+            return None
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        if stats is not None:
+            stats.inc_value("cercabandi/carried_over")
+        return previous
 
     def parse_detail(self, response: Response, listing_text: str = "") -> Iterator[Any]:
         try:

@@ -243,7 +243,10 @@ class ReplayServer:
     def __init__(self, *roots: Path, catalogue: ReplayCatalogue | None = None) -> None:
         self.catalogue = catalogue if catalogue is not None else ReplayCatalogue.from_dirs(roots)
         self._server = _ReplayHTTPServer(self.catalogue)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="replay-server", daemon=True)
+        # A short poll interval: ``stop`` waits for it, and the crawl flow starts one server per source.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="replay-server", daemon=True
+        )
 
     @property
     def url(self) -> str:

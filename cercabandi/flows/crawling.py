@@ -3,7 +3,9 @@
 For each source: open a crawl run, hand the spider the last stored record of each
 call (so unchanged calls need no detail request), run the spider in its own
 process (live, replayed or recorded), ingest its raw file, close the run with its
-health. One failing source never stops the others. A replay directory is either in
+health. Spiders run a few at a time (``crawl_jobs``, one process each, different
+hosts); the database work stays sequential and in source order. One failing source
+never stops the others. A replay directory is either in
 the replay layout or a folder of the shared real captures (auto-detected); a source
 with nothing recorded there is skipped, not crawled against an empty server.
 """
@@ -11,7 +13,9 @@ with nothing recorded there is skipped, not crawled against an empty server.
 from __future__ import annotations
 
 import importlib.util
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +31,8 @@ from cercabandi.crawlers.runner import DEFAULT_TIMEOUT, SpiderResult, run_spider
 from cercabandi.db.models import CrawlRun
 from cercabandi.db.repo import raw as raw_repo
 from cercabandi.db.session import transaction
+
+DEFAULT_JOBS = 3  # spider processes at once (the crawl_jobs setting)
 
 # progress(source, event, items): event is "start", "items" (while running) or "done".
 Progress = Callable[[str, str, int], None]
@@ -80,102 +86,157 @@ def crawl_sources(
     progress: Progress | None = None,
     http_cache: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    jobs: int | None = None,
 ) -> list[SourceSummary]:
-    """Crawl ``source_ids`` (default: every source with a spider) one after the other.
+    """Crawl ``source_ids`` (default: every source with a spider), ``jobs`` spiders at a time.
 
     ``ctx`` is a ``flows.context.AppContext`` (settings, engine, sessions). ``now`` is
-    the crawl's clock for the spiders (default: the current time).
+    the crawl's clock for the spiders (default: the current time). ``jobs`` (default:
+    the ``crawl_jobs`` setting) bounds the spider processes running at once; sources
+    are different hosts, so each host still sees one polite crawler. The database
+    work stays in this thread and in source order: crawl runs are opened in that
+    order and each source is ingested after the ones before it, so the summaries
+    and the stored results do not depend on which spider finished first.
     """
     if "crawl_runs" not in inspect(ctx.engine).get_table_names():
         raise RuntimeError("the database has no schema yet: run `cercabandi db upgrade` first")
     sources = resolve_sources(source_ids, replay_dir=replay_dir)
-    raw_dir: Path = ctx.settings.raw_dir
-    with transaction(ctx.sessions) as session:
+    jobs = max(1, jobs or int(getattr(ctx.settings, "crawl_jobs", DEFAULT_JOBS)))
+    with _db_writes, transaction(ctx.sessions) as session:
         raw_repo.sync_sources(session)
-    summaries: list[SourceSummary] = []
     catalogue: ReplayCatalogue | None = catalogue_for(replay_dir) if replay_dir else None
     replay: AbstractContextManager[ReplayServer | None] = (
         serving(catalogue=catalogue) if catalogue is not None else nullcontext()
     )
-    with replay as server:
-        for source in sources:
-            if catalogue is not None and source not in catalogue.sources:
-                summaries.append(_not_recorded(source, replay_dir, progress))
-                continue
-            summaries.append(
-                _crawl_one(
-                    ctx,
-                    source,
-                    raw_dir=raw_dir,
-                    replay_url=server.url if server else None,
-                    record_dir=record_dir,
-                    run_key=run_key,
-                    now=now,
-                    progress=progress,
-                    http_cache=http_cache,
-                    timeout=timeout,
-                )
-            )
-    return summaries
+    options = _Options(
+        raw_dir=ctx.settings.raw_dir,
+        record_dir=record_dir,
+        run_key=run_key,
+        now=now,
+        progress=progress,
+        http_cache=http_cache,
+        timeout=timeout,
+    )
+    summaries: list[SourceSummary | None] = [None] * len(sources)
+    crawls: list[tuple[int, str]] = []
+    for index, source in enumerate(sources):
+        if catalogue is not None and source not in catalogue.sources:
+            summaries[index] = _skipped(source, f"nothing recorded for {source} in {replay_dir}", progress)
+        elif not spider_available(source):
+            summaries[index] = _skipped(source, f"no spider for {source} in this installation", progress)
+        else:
+            crawls.append((index, source))
+    with replay as server, ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="crawl") as pool:
+        options.replay_url = server.url if server else None
+        started: dict[int, tuple[_Crawl, Future[_Outcome]]] = {}
+        waiting = list(crawls)
+
+        def start_more() -> None:
+            # Open the next crawl runs (in source order) while fewer than ``jobs`` spiders run.
+            running = sum(1 for _, future in started.values() if not future.done())
+            while waiting and running < jobs:
+                index, source = waiting.pop(0)
+                crawl = _open_run(ctx, source, options)
+                started[index] = (crawl, pool.submit(_run, ctx, crawl, options))
+                running += 1
+
+        for index, _source in crawls:
+            start_more()
+            while index not in started or not started[index][1].done():
+                active = [future for _, future in started.values() if not future.done()]
+                wait(active, return_when=FIRST_COMPLETED)
+                start_more()
+            crawl, future = started[index]
+            summaries[index] = _close_run(ctx, crawl, future.result(), options)
+    return [summary for summary in summaries if summary is not None]
 
 
-def _not_recorded(source: str, replay_dir: Path | None, progress: Progress | None) -> SourceSummary:
+@dataclass
+class _Options:
+    """What every source's crawl of one ``crawl_sources`` call shares."""
+
+    raw_dir: Path
+    record_dir: Path | None
+    run_key: str | None
+    now: datetime | None
+    progress: Progress | None
+    http_cache: bool
+    timeout: float
+    replay_url: str | None = None
+
+
+@dataclass
+class _Crawl:
+    """One source's open crawl run: what the spider process needs and the ingest after it."""
+
+    source: str
+    run_id: int
+    started: datetime
+    known: Path
+
+
+@dataclass
+class _Outcome:
+    result: SpiderResult | None
+    failure: str | None
+
+
+# The database work of crawls running in threads of one process (Prefect's task runner) goes
+# one at a time: SQLite has a single writer, and two syncs of the sources table would race.
+_db_writes = threading.RLock()
+
+
+def _skipped(source: str, reason: str, progress: Progress | None) -> SourceSummary:
     if progress:
         progress(source, "start", 0)
         progress(source, "done", 0)
-    return SourceSummary(source, "skipped", False, problems=[f"nothing recorded for {source} in {replay_dir}"])
+    return SourceSummary(source, "skipped", False, problems=[reason])
 
 
-def _crawl_one(
-    ctx: Any,
-    source: str,
-    *,
-    raw_dir: Path,
-    replay_url: str | None,
-    record_dir: Path | None,
-    run_key: str | None,
-    now: datetime | None,
-    progress: Progress | None,
-    http_cache: bool,
-    timeout: float,
-) -> SourceSummary:
+def _open_run(ctx: Any, source: str, options: _Options) -> _Crawl:
     started = utcnow()
-    if progress:
-        progress(source, "start", 0)
-    if not spider_available(source):
-        if progress:
-            progress(source, "done", 0)
-        return SourceSummary(source, "skipped", False, problems=[f"no spider for {source} in this installation"])
-    with transaction(ctx.sessions) as session:
-        run = raw_repo.start_crawl_run(session, source, started_at=started, run_key=run_key, replay=bool(replay_url))
+    if options.progress:
+        options.progress(source, "start", 0)
+    with _db_writes, transaction(ctx.sessions) as session:
+        run = raw_repo.start_crawl_run(
+            session, source, started_at=started, run_key=options.run_key, replay=bool(options.replay_url)
+        )
         run_id = run.id
-        known = raw_repo.write_known_state(session, source, raw_dir / source / f".known-{run_id}.json")
+        known = raw_repo.write_known_state(session, source, options.raw_dir / source / f".known-{run_id}.json")
+    return _Crawl(source, run_id, started, known)
 
-    result: SpiderResult | None = None
-    failure: str | None = None
+
+def _run(ctx: Any, crawl: _Crawl, options: _Options) -> _Outcome:
+    """The spider process of one source (in a worker thread); never raises."""
+    progress = options.progress
+    source = crawl.source
     try:
         result = run_spider(
             source,
-            raw_dir=raw_dir,
+            raw_dir=options.raw_dir,
             contact_email=ctx.settings.contact_email,
-            replay_url=replay_url,
-            record_dir=record_dir,
-            spider_args={"now": (now or started).isoformat(), "known": str(known)},
-            http_cache_dir=(ctx.settings.data_dir / "httpcache") if http_cache else None,
-            timeout=timeout,
+            replay_url=options.replay_url,
+            record_dir=options.record_dir,
+            spider_args={"now": (options.now or crawl.started).isoformat(), "known": str(crawl.known)},
+            http_cache_dir=(ctx.settings.data_dir / "httpcache") if options.http_cache else None,
+            timeout=options.timeout,
             progress=(lambda n: progress(source, "items", n)) if progress else None,
-            started_at=started,
+            started_at=crawl.started,
         )
     except Exception as exc:  # the runner itself broke (disk full, ...): report, go on with others
-        failure = f"could not run the spider: {exc}"
+        return _Outcome(None, f"could not run the spider: {exc}")
     finally:
-        known.unlink(missing_ok=True)
+        crawl.known.unlink(missing_ok=True)
+    return _Outcome(result, None)
 
-    ingest: raw_repo.IngestResult | None = None
-    problems = list(result.problems) if result else [failure or "unknown failure"]
+
+def _close_run(ctx: Any, crawl: _Crawl, outcome: _Outcome, options: _Options) -> SourceSummary:
+    """Ingest the spider's raw file and close the crawl run with its health."""
+    result, started, run_id = outcome.result, crawl.started, crawl.run_id
+    problems = list(result.problems) if result else [outcome.failure or "unknown failure"]
     if result is not None and result.ok:
         try:
-            with transaction(ctx.sessions) as session:
+            with _db_writes, transaction(ctx.sessions) as session:
                 run = session.get_one(CrawlRun, run_id)
                 ingest = raw_repo.ingest_raw_file(session, run, result.path)
                 raw_repo.finish_crawl_run(
@@ -190,13 +251,12 @@ def _crawl_one(
                 )
                 summary = _summary(run, result, started)
         except Exception as exc:
-            ingest = None
             problems.append(f"could not store the crawled records: {exc}")
         else:
-            if progress:
-                progress(source, "done", summary.items)
+            if options.progress:
+                options.progress(crawl.source, "done", summary.items)
             return summary
-    with transaction(ctx.sessions) as session:
+    with _db_writes, transaction(ctx.sessions) as session:
         run = session.get_one(CrawlRun, run_id)
         raw_repo.finish_crawl_run(
             session,
@@ -210,8 +270,8 @@ def _crawl_one(
         )
         summary = _summary(run, result, started)
         summary.items = result.items if result else 0
-    if progress:
-        progress(source, "done", summary.items)
+    if options.progress:
+        options.progress(crawl.source, "done", summary.items)
     return summary
 
 

@@ -21,10 +21,13 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
+from sqlalchemy import inspect
 
 from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
 from cercabandi.core.sources import SOURCES
+from cercabandi.db.repo.raw import sync_sources
+from cercabandi.db.session import transaction
 from cercabandi.flows.context import AppContext
 from cercabandi.flows.matching_step import DEFAULT_K, DEFAULT_MATCHER, match_all
 from cercabandi.flows.normalising import (
@@ -39,6 +42,7 @@ from cercabandi.flows.report import RunReport, build_report
 
 CRAWLER = "cercabandi.flows.crawling:crawl_sources"
 DIGESTER = "cercabandi.digest.service:run_digests"
+CRAWL_JOBS = Settings.model_fields["crawl_jobs"].default  # the crawl flow's pool when called on its own
 
 _contexts: dict[str, AppContext] = {}
 
@@ -102,9 +106,10 @@ def crawl_source_task(
     return crawl_one(settings, source_id, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
 
 
-# One source after the other, like the crawl command: the database (SQLite by default) has a
-# single writer, and each crawl is already a separate Scrapy process.
-@flow(name="crawl", task_runner=ThreadPoolTaskRunner(max_workers=1))  # type: ignore[arg-type]
+# A few sources at a time, like the crawl command: each crawl is its own Scrapy process on its
+# own host; the crawl glue serialises the database work of the threads (SQLite has one writer).
+# ``nightly_flow`` sizes the pool from the ``crawl_jobs`` setting.
+@flow(name="crawl", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_JOBS))  # type: ignore[arg-type]
 def crawl_flow(
     source_ids: list[str] | None = None,
     replay_dir: str | None = None,
@@ -115,10 +120,19 @@ def crawl_flow(
     settings = Settings()
     load_callable(crawler)  # a missing crawl stage is one clear error, not nine failed sources
     ids = source_ids or _default_sources(crawler, replay_dir)
+    _sync_sources(settings)  # once, before the crawls run side by side
     # Replayed responses come from loopback: retrying them would only repeat the same answer.
     crawl = crawl_source_task.with_options(retries=0) if replay_dir else crawl_source_task
     futures = {sid: crawl.submit(settings, sid, replay_dir, run_key, crawler) for sid in ids}
     return [_crawl_outcome(sid, future) for sid, future in futures.items()]
+
+
+def _sync_sources(settings: Settings) -> None:
+    """The ``sources`` table up to date before concurrent crawls each open their crawl run."""
+    context = context_for(settings)
+    if "sources" in inspect(context.engine).get_table_names():
+        with transaction(context.sessions) as session:
+            sync_sources(session)
 
 
 def _missing(path: str) -> str | None:
@@ -289,7 +303,9 @@ def nightly_flow(
     notes = [f"{name} skipped: {why}" for name, why in missing.items() if why]
     crawled: list[dict[str, Any]] | None = None
     if crawl and not missing["crawl"]:
-        crawled = crawl_flow(source_ids=source_ids, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
+        runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.crawl_jobs)
+        pooled = crawl_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
+        crawled = pooled(source_ids=source_ids, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
     normalised: dict[str, Any] = {"sources": [], "finish": None}
     if not missing["normalise"]:
         normalised = normalise_flow(crawled=crawled, now=now, normaliser=normaliser)

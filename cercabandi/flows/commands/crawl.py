@@ -30,6 +30,13 @@ def crawl_cmd(
         False, "--http-cache", help="Development only: cache HTTP responses for a day under the data directory."
     ),
     run_key: str | None = typer.Option(None, "--run-key", help="Label the crawl runs with this key (e.g. a night)."),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        min=1,
+        help="Spider processes at once, one source each (default: the CERCABANDI_CRAWL_JOBS setting, 3).",
+    ),
 ) -> None:
     """Crawl funding-call publishers into the raw store and show a per-source summary with fill rates."""
     if replay is not None and not replay.is_dir():
@@ -52,7 +59,7 @@ def crawl_cmd(
         try:
             summaries = crawl_sources(
                 ctx, sources or None, replay_dir=replay, record_dir=record, run_key=run_key,
-                progress=on_progress, http_cache=http_cache,
+                progress=on_progress, http_cache=http_cache, jobs=jobs,
             )  # fmt: skip
         except (ValueError, RuntimeError) as exc:
             err_console.print(f"[red]{exc}[/]")

@@ -8,7 +8,7 @@ import typer
 
 from cercabandi.core.models import utcnow
 from cercabandi.core.settings import redact_url
-from cercabandi.flows.commands._common import prepare_prefect_environment
+from cercabandi.flows.commands._common import one_off_flow_runs, prepare_prefect_environment
 from cercabandi.flows.context import console, load_context
 
 
@@ -35,7 +35,8 @@ def demo_cmd(
         f"Database: {redact_url(ctx.settings.resolved_database_url)}\n"
         f"Catalogue: {prepared.projects} demo projects; {prepared.subscriptions} demo subscriptions"
     )
-    report = nightly_flow(replay_dir=str(DEMO_RECORDINGS), now=now, digest_dry_run=True)
+    with one_off_flow_runs(ctx):
+        report = nightly_flow(replay_dir=str(DEMO_RECORDINGS), now=now, digest_dry_run=True)
     report.stage_notes = prepared.notes + report.stage_notes
     render_report(report, console, tz=ctx.settings.tz)
     print_top(top_matches(ctx, top))

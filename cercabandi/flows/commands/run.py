@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from cercabandi.core.sources import SOURCES
-from cercabandi.flows.commands._common import prepare_prefect_environment, require_schema
+from cercabandi.flows.commands._common import one_off_flow_runs, prepare_prefect_environment, require_schema
 from cercabandi.flows.context import console, err_console, load_context
 
 
@@ -38,7 +38,8 @@ def run_cmd(
     from cercabandi.flows.nightly import nightly_flow
     from cercabandi.flows.report import render_report
 
-    report = nightly_flow(replay_dir=str(replay) if replay else None, source_ids=source or None, digest=digest)
+    with one_off_flow_runs(ctx):
+        report = nightly_flow(replay_dir=str(replay) if replay else None, source_ids=source or None, digest=digest)
     render_report(report, console, tz=ctx.settings.tz)
     if report.stage_notes:
         raise typer.Exit(1)
