@@ -54,7 +54,7 @@ class FakeSpiders:
             source=source, url=f"https://example.org/{source}", fetched_at=started_at, native_id="1", title=source
         )
         path.write_text(record.model_dump_json() + "\n", encoding="utf-8")
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # generous: CI machines can be heavily loaded
         with self.turn:
             self.started.append(source)
             self.running.add(source)
