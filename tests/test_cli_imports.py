@@ -1,0 +1,14 @@
+"""The CLI starts without loading the heavy libraries: they are imported by the commands that use them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("sklearn", "scipy", "numpy", "scrapy", "prefect", "playwright", "uvicorn")
+
+
+def test_cli_import_leaves_heavy_libraries_unloaded() -> None:
+    code = f"import sys, cercabandi.flows.cli\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "", f"loaded at CLI start: {out.stdout.strip()}"
