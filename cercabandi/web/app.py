@@ -25,6 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
 from cercabandi.db.models import User
+from cercabandi.db.repo import users as users_repo
 from cercabandi.web import routes_admin, routes_auth, routes_browse, routes_dashboard, routes_export, routes_triage
 from cercabandi.web.pages import error_page, route_path
 from cercabandi.web.render import STATIC_DIR, make_templates
@@ -55,6 +56,7 @@ def create_app(
     if secure_cookies is None:
         secure_cookies = settings.base_url.startswith("https://")
 
+    users_repo.warm_up()  # the first failed login takes as long as the next ones
     app = FastAPI(title="cercabandi", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.sessions = sessions
