@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("sklearn", "scipy", "numpy", "scrapy", "prefect", "playwright", "uvicorn")
+HEAVY = ("sklearn", "scipy", "numpy", "scrapy", "prefect", "playwright", "uvicorn", "alembic")
 
 
 def test_cli_import_leaves_heavy_libraries_unloaded() -> None:
