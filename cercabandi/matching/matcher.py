@@ -222,17 +222,23 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
         )
 
     def top_terms(self, query: sp.csr_matrix, doc: sp.csr_matrix) -> list[TermContribution]:
-        """The word features with the largest share of the dot product, as readable words."""
+        """The word features with the largest share of the dot product, as readable words.
+
+        Features that read the same (a stem and its code form, two stems with one surface word) are merged and
+        their weights summed; a bigram of one repeated word ("nido nido") explains nothing and is dropped.
+        """
         n_words = len(self.feature_names_)
         product = sp.csr_matrix(query.multiply(doc))
-        keep = product.indices < n_words
-        cols, vals = product.indices[keep], product.data[keep]
-        order = np.argsort(-vals, kind="stable")[: self.n_terms]
-        return [
-            TermContribution(term=self._readable(str(self.feature_names_[cols[o]])), weight=round(float(vals[o]), 6))
-            for o in order
-            if vals[o] > 0
-        ]
+        keep = (product.indices < n_words) & (product.data > 0)
+        merged: dict[str, float] = {}
+        for col, val in zip(product.indices[keep], product.data[keep], strict=True):
+            term = self._readable(str(self.feature_names_[col]))
+            words = term.split(" ")
+            if len(words) > 1 and len(set(words)) == 1:
+                continue
+            merged[term] = merged.get(term, 0.0) + float(val)
+        best = sorted(merged.items(), key=lambda kv: -kv[1])[: self.n_terms]
+        return [TermContribution(term=term, weight=round(weight, 6)) for term, weight in best]
 
     def _readable(self, feature: str) -> str:
         words = [self.surface_.get(part, part) for part in feature.split(" ")]

@@ -15,13 +15,17 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
+from cercabandi.db.models import User
+from cercabandi.db.repo import users as users_repo
 from cercabandi.web import routes_admin, routes_auth, routes_browse, routes_dashboard, routes_export, routes_triage
 from cercabandi.web.pages import error_page, route_path
 from cercabandi.web.render import STATIC_DIR, make_templates
@@ -52,6 +56,7 @@ def create_app(
     if secure_cookies is None:
         secure_cookies = settings.base_url.startswith("https://")
 
+    users_repo.warm_up()  # the first failed login takes as long as the next ones
     app = FastAPI(title="cercabandi", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.sessions = sessions
@@ -111,7 +116,41 @@ def create_app(
             "Torna indietro, ricarica la pagina e riprova.",
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Unknown addresses and wrong methods come from the router (no route raises HTTPException):
+        # people get an Italian page, not FastAPI's English JSON. Other statuses keep the default.
+        if exc.status_code not in NOT_FOUND_PAGES:
+            return await http_exception_handler(request, exc)
+        title, message = NOT_FOUND_PAGES[exc.status_code]
+        response = error_page(request, exc.status_code, title, message, user=_session_user(request))
+        if exc.headers:
+            response.headers.update(exc.headers)  # e.g. Allow on 405
+        return response
+
     return app
+
+
+NOT_FOUND_PAGES = {
+    404: ("Pagina non trovata", "L'indirizzo richiesto non esiste: forse il collegamento è vecchio o incompleto."),
+    405: ("Pagina non trovata", "Questo indirizzo non accetta questo tipo di richiesta: apri la pagina dal menu."),
+}
+
+
+def _session_user(request: Request) -> User | None:
+    """The logged-in user for pages outside any route (no dependency ran), so the menu stays right."""
+    user = getattr(request.state, "user", None)
+    if user is not None:
+        return user  # type: ignore[no-any-return]
+    uid = request.session.get("uid") if "session" in request.scope else None
+    if uid is None:
+        return None
+    with request.app.state.sessions() as db:
+        found = db.get(User, uid)
+        if found is None or not found.active:
+            return None
+        db.expunge(found)
+        return found
 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:

@@ -266,3 +266,22 @@ def test_unreadable_files_say_what_to_do(tmp_path: Path) -> None:
         load_catalogue(empty)
     with pytest.raises(CatalogueFileError, match="not valid utf-8"):
         load_catalogue(_csv(tmp_path, "Città;;Rho;;;;;\n", encoding="cp1252"), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "hint"),
+    [
+        ("progetti.xlsx", "Titolo;Città\nAsilo nido;Rho\n".encode(), "plain text: if it is a CSV export, rename it"),
+        ("progetti.XLSM", b"<!DOCTYPE html><html><body>Sessione scaduta</body></html>", "HTML or XML page"),
+        ("progetti.xlsx", b"\x00\x01\x02binary" * 10, "not a zip archive"),
+        ("progetti.xlsx", b"", "the file is empty"),
+    ],
+)
+def test_xlsx_name_without_a_workbook_inside(tmp_path: Path, name: str, content: bytes, hint: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    suffix = path.suffix
+    with pytest.raises(
+        CatalogueFileError, match=rf"^{name} is named \{suffix} but is not an Excel workbook \(.*{hint}"
+    ):
+        load_catalogue(path)

@@ -60,5 +60,9 @@ def test_unreadable_file_and_unknown_filter(data_dir: Path, tmp_path: Path) -> N
     xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 64)
     result = runner.invoke(app, ["projects", "import", str(xls)])
     assert result.exit_code == 2 and "save it as .xlsx or CSV" in result.output
+    fake = tmp_path / "progetti.xlsx"
+    fake.write_text("Titolo;Comune\nAsilo nido;Rho\n", encoding="utf-8")
+    result = runner.invoke(app, ["projects", "import", str(fake)])
+    assert result.exit_code == 2 and "is named .xlsx but is not an Excel workbook" in result.output
     result = runner.invoke(app, ["projects", "list", "--comune", "Monza"])
     assert result.exit_code == 2 and "Unknown comune 'Monza'" in result.output

@@ -23,8 +23,21 @@ MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the timing of a
-# failed login the same for known and unknown usernames.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-but-constant")
+# failed login the same for known and unknown usernames. Hashed on first use, not at
+# import: an Argon2 hash takes a third of a second and every CLI command imports this.
+_DUMMY_HASH: str | None = None
+
+
+def warm_up() -> None:
+    """Compute the dummy hash now (the web application calls this when it starts)."""
+    _dummy_hash()
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("not-a-real-password-but-constant")
+    return _DUMMY_HASH
 
 
 class UserError(ValueError):
@@ -119,7 +132,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     user = get_user(session, username)
     if user is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return None
     try:
         _hasher.verify(user.password_hash, password)

@@ -8,12 +8,13 @@ from contextlib import contextmanager
 
 import typer
 
-from cercabandi.db.session import current_revision, head_revision
 from cercabandi.flows.context import AppContext, err_console
 
 
 def require_schema(ctx: AppContext) -> None:
     """Stop with an actionable message when the database is missing or behind."""
+    from cercabandi.db.session import current_revision, head_revision  # Alembic: loaded only when needed
+
     current, head = current_revision(ctx.engine), head_revision(ctx.engine)
     if current != head:
         err_console.print(

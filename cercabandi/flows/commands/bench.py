@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from cercabandi.flows.context import console
-from cercabandi.matching.benchmark import (
-    max_rss_bytes,
-    measure,
-    naive_top_k,
-    run_ranker,
-    synthetic_calls,
-    synthetic_projects,
-)
-from cercabandi.matching.ranker import TextRanker
 
 app = typer.Typer(help="Benchmarks on synthetic data.", no_args_is_help=True)
 
@@ -29,8 +19,12 @@ def match_cmd(
     calls: int = typer.Option(100_000, "--calls", min=1, help="Number of synthetic calls."),
     projects: int = typer.Option(10_000, "--projects", min=1, help="Number of synthetic projects."),
     k: int = typer.Option(20, "--k", min=1, help="Calls kept per project."),
-    char_weight: float = typer.Option(
-        TextRanker().char_weight, "--char-weight", min=0.0, help="Weight of the character n-gram block (0 = off)."
+    char_weight: float | None = typer.Option(
+        None,
+        "--char-weight",
+        min=0.0,
+        help="Weight of the character n-gram block (0 = off; default: the matcher's own).",
+        show_default=False,
     ),
     naive_calls: int = typer.Option(3_000, "--naive-calls", min=1, help="Calls for the dense comparison."),
     naive_projects: int = typer.Option(1_000, "--naive-projects", min=1, help="Projects for the dense comparison."),
@@ -38,6 +32,21 @@ def match_cmd(
     jobs: int = typer.Option(2, "--jobs", min=1, help="Threads for the top-k chunks (scipy releases the GIL)."),
 ) -> None:
     """Time fit + top-k of the matcher on N calls x M projects, and compare with dense cosine on a smaller size."""
+    # Imported here: numpy/scikit-learn take seconds to load, and every other command (and --help) would pay it.
+    import numpy as np
+
+    from cercabandi.matching.benchmark import (
+        max_rss_bytes,
+        measure,
+        naive_top_k,
+        run_ranker,
+        synthetic_calls,
+        synthetic_projects,
+    )
+    from cercabandi.matching.ranker import TextRanker
+
+    if char_weight is None:
+        char_weight = TextRanker().char_weight
     load = os.getloadavg()[0]
     console.print(
         f"Machine: {os.cpu_count()} CPUs, load average {load:.1f} (a shared machine slows wall times; CPU times are "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -10,9 +11,11 @@ from rich.table import Table
 
 from cercabandi.db.repo.raw import FILL_FIELDS
 from cercabandi.flows.context import console, err_console, load_context
-from cercabandi.flows.crawling import SourceSummary, crawl_sources
 
 _STATUS_STYLE = {"ok": "green", "failing": "yellow", "failed": "red", "skipped": "dim"}
+
+if TYPE_CHECKING:
+    from cercabandi.flows.crawling import SourceSummary
 
 
 def crawl_cmd(
@@ -39,6 +42,8 @@ def crawl_cmd(
     ),
 ) -> None:
     """Crawl funding-call publishers into the raw store and show a per-source summary with fill rates."""
+    from cercabandi.flows.crawling import crawl_sources  # Scrapy: loaded only when crawling
+
     if replay is not None and not replay.is_dir():
         err_console.print(f"[red]Replay directory {replay} does not exist.[/]")
         raise typer.Exit(2)

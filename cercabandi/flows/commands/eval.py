@@ -10,18 +10,6 @@ import typer
 from rich.table import Table
 
 from cercabandi.flows.context import console, err_console
-from cercabandi.matching.baselines import BM25Ranker, TfidfDefaultRanker
-from cercabandi.matching.evaluation import (
-    ABLATIONS,
-    KEY_METRICS,
-    EvalDataError,
-    ScoringRanker,
-    evaluate,
-    load_calls,
-    load_pairs,
-)
-from cercabandi.matching.ranker import TextRanker
-from cercabandi.matching.simulation import simulate
 
 
 def _short(key: str) -> str:
@@ -51,6 +39,20 @@ def eval_cmd(
     the call), averaged over pairs and over calls; for cercabandi and the baselines tfidf_default
     and bm25 in the same run.
     """
+    # Imported here: scikit-learn takes seconds to load, and every other command (and --help) would pay it.
+    from cercabandi.matching.baselines import BM25Ranker, TfidfDefaultRanker
+    from cercabandi.matching.evaluation import (
+        ABLATIONS,
+        KEY_METRICS,
+        EvalDataError,
+        ScoringRanker,
+        evaluate,
+        load_calls,
+        load_pairs,
+    )
+    from cercabandi.matching.ranker import TextRanker
+    from cercabandi.matching.simulation import simulate
+
     try:
         call_table = load_calls(calls)
         pair_table = load_pairs(pairs, call_table)

@@ -20,6 +20,7 @@ from pathlib import Path
 CellValue = str | int | float | Decimal | datetime | date | None
 
 XLSX_MAGIC = b"PK\x03\x04"
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 DELIMITERS = (";", ",", "\t", "|")
 
@@ -80,9 +81,25 @@ def read_grid(path: Path, *, sheet: str | None = None, encoding: str | None = No
         )
     if data.startswith(XLSX_MAGIC):
         return read_xlsx(path, data, sheet=sheet)
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        raise CatalogueFileError(
+            f"{path.name} is named {path.suffix} but is not an Excel workbook ({_what_it_is(data)})"
+        )
     if sheet is not None:
         raise CatalogueFileError(f"--sheet {sheet!r} was given but {path.name} is a CSV file, which has no sheets")
     return read_csv(path.name, data, encoding=encoding)
+
+
+def _what_it_is(data: bytes) -> str:
+    """A hint for a file whose name promises a workbook its content is not."""
+    if not data.strip():
+        return "the file is empty"
+    head = data.lstrip()[:200].lower()
+    if head.startswith(b"<"):
+        return "it is an HTML or XML page, perhaps an error page saved instead of the download: download it again"
+    if b"\x00" in data[:4096]:
+        return "its content is not a zip archive: open it in Excel and save it again as .xlsx"
+    return "it is plain text: if it is a CSV export, rename it to .csv"
 
 
 # ------------------------------------------------------------------------- CSV
