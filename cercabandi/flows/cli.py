@@ -33,13 +33,7 @@ COMMAND_MODULES = (
 )
 
 for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"cercabandi.flows.commands.{_name}")
-    except ModuleNotFoundError as exc:  # a group not built yet on this branch
-        if exc.name != f"cercabandi.flows.commands.{_name}":
-            raise
-        continue
-    _module.register(app)
+    importlib.import_module(f"cercabandi.flows.commands.{_name}").register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

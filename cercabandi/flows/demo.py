@@ -17,7 +17,9 @@ from sqlalchemy import select
 import cercabandi
 from cercabandi.db import models
 from cercabandi.db.repo.matches import active_matches
+from cercabandi.db.repo.subscriptions import create_subscription
 from cercabandi.db.session import upgrade
+from cercabandi.flows.catalogue import import_catalogue
 from cercabandi.flows.context import AppContext
 
 DEMO_RECORDINGS = Path(cercabandi.__file__).resolve().parent / "crawlers" / "recordings" / "demo"
@@ -47,27 +49,17 @@ def prepare(ctx: AppContext, *, now: datetime) -> DemoPrepared:
     upgrade(ctx.engine)
     notes: list[str] = []
     projects = 0
-    try:
-        from cercabandi.flows.catalogue import import_catalogue
-    except ModuleNotFoundError as exc:
-        notes.append(f"catalogue import skipped: {exc}")
-    else:
-        outcome = import_catalogue(ctx.sessions, DEMO_CATALOGUE, now=now)
-        if not outcome.imported:
-            notes.append(f"the demo catalogue has {len(outcome.parsed.rejected)} invalid rows: nothing imported")
-        projects = len(outcome.parsed.projects)
+    outcome = import_catalogue(ctx.sessions, DEMO_CATALOGUE, now=now)
+    if not outcome.imported:
+        notes.append(f"the demo catalogue has {len(outcome.parsed.rejected)} invalid rows: nothing imported")
+    projects = len(outcome.parsed.projects)
     subscriptions = 0
-    try:
-        from cercabandi.db.repo.subscriptions import create_subscription
-    except ModuleNotFoundError as exc:
-        notes.append(f"demo subscriptions skipped: {exc}")
-    else:
-        with ctx.sessions() as session, session.begin():
-            known = set(session.scalars(select(models.Subscription.email)))
-            for spec in DEMO_SUBSCRIPTIONS:
-                if spec["email"] not in known:
-                    create_subscription(session, now=now, **spec)
-                subscriptions += 1
+    with ctx.sessions() as session, session.begin():
+        known = set(session.scalars(select(models.Subscription.email)))
+        for spec in DEMO_SUBSCRIPTIONS:
+            if spec["email"] not in known:
+                create_subscription(session, now=now, **spec)
+            subscriptions += 1
     return DemoPrepared(projects, subscriptions, notes)
 
 

@@ -6,8 +6,6 @@ layer of the triage queue. Everything (CSS, JS) is served from ``static/``: no C
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -26,7 +24,15 @@ from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
 from cercabandi.db.models import User
 from cercabandi.db.repo import users as users_repo
-from cercabandi.web import routes_admin, routes_auth, routes_browse, routes_dashboard, routes_export, routes_triage
+from cercabandi.web import (
+    routes_admin,
+    routes_auth,
+    routes_browse,
+    routes_dashboard,
+    routes_export,
+    routes_feedback,
+    routes_triage,
+)
 from cercabandi.web.pages import error_page, route_path
 from cercabandi.web.render import STATIC_DIR, make_templates
 from cercabandi.web.security import CSRFError, Forbidden, LoginRequired, LoginThrottle
@@ -89,11 +95,16 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    for module in (routes_auth, routes_dashboard, routes_triage, routes_browse, routes_export, routes_admin):
+    for module in (
+        routes_auth,
+        routes_dashboard,
+        routes_triage,
+        routes_browse,
+        routes_export,
+        routes_admin,
+        routes_feedback,
+    ):
         app.include_router(module.router)
-    if importlib.util.find_spec("cercabandi.web.routes_feedback") is not None:
-        feedback = importlib.import_module("cercabandi.web.routes_feedback")
-        app.include_router(feedback.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
