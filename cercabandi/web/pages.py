@@ -25,6 +25,7 @@ def render(
         "now": now(request),
         "root": request.scope.get("root_path", ""),
         "path": route_path(request),
+        "can_undo": bool(request.session.get("undo")) if "session" in request.scope else False,
     }
     base.update(context)
     return request.app.state.templates.TemplateResponse(request, template, base, status_code=status_code)

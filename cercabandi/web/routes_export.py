@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from cercabandi.core.vocab import Role, label_it
 from cercabandi.db.models import User
-from cercabandi.db.repo import browse
+from cercabandi.db.repo import export as export_repo
+from cercabandi.db.repo import lists as lists_repo
+from cercabandi.db.repo import verdicts as verdicts_repo
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_browse import parse_filters
 from cercabandi.web.security import LoginRequired, csrf_protect, get_db, has_role, now, optional_user, require
@@ -64,13 +66,13 @@ def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
     settings = request.app.state.settings
     fmt = request.app.state.templates.env.globals["fmt"]
     filters, _, _ = parse_filters(request, user)
-    calls, _ = browse.list_calls(db, filters, at, limit=EXPORT_LIMIT)
-    scores = browse.best_scores(db, [c.id for c in calls])
-    verdicts = browse.verdicts_for(db, [c.id for c in calls])
+    calls, _ = lists_repo.list_calls(db, filters, at, limit=EXPORT_LIMIT)
+    scores = lists_repo.best_scores(db, [c.id for c in calls])
+    verdicts = verdicts_repo.verdicts_for(db, [c.id for c in calls])
     rows = []
     for call in calls:
         view: CallView = call_view(call, at)
-        verdict = verdicts.get(call.id, browse.Verdicts())
+        verdict = verdicts.get(call.id, verdicts_repo.Verdicts())
         deadline = view.next_deadline(at) or (view.deadlines[-1][0] if view.deadlines else None)
         rows.append(
             [
@@ -183,7 +185,7 @@ def calendar(
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "cercabandi: scadenze dei bandi pertinenti")
     cal.add("x-wr-timezone", settings.timezone)
-    for call in browse.relevant_calls_with_deadlines(db):
+    for call in export_repo.relevant_calls_with_deadlines(db):
         view = call_view(call, at)
         page = f"{settings.base_url.rstrip('/')}/calls/{quote(call.id, safe=':')}"
         for index, (deadline, label) in enumerate(view.deadlines):

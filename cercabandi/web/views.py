@@ -9,7 +9,7 @@ from typing import Any
 
 from cercabandi.core.vocab import CallStatus, label_it
 from cercabandi.db.models import Call, MatchRow
-from cercabandi.db.repo.browse import sql_status
+from cercabandi.db.repo.status import sql_status
 from cercabandi.web.render import GATE_LABELS
 
 

@@ -54,3 +54,13 @@ def record_review(session: Session, review: Review, *, via: str = "web", user_id
 
 def reviews_for_call(session: Session, call_id: str) -> list[ReviewRow]:
     return list(session.scalars(select(ReviewRow).where(ReviewRow.call_id == call_id).order_by(ReviewRow.created_at)))
+
+
+def withdraw_review(session: Session, review_id: int, reviewer: str) -> ReviewRow | None:
+    """Delete one of the reviewer's own reviews (undo); None when it is not theirs or is gone."""
+    row = session.get(ReviewRow, review_id)
+    if row is None or row.reviewer != reviewer:
+        return None
+    session.delete(row)
+    session.flush()
+    return row
