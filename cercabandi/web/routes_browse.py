@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cercabandi.core.search_text import Fragment, highlight, query_terms
 from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import ApplicantType, CallStatus, Level, Role, label_it
 from cercabandi.db.models import Call, Comune, Project, Source, User
@@ -22,7 +23,7 @@ from cercabandi.web.pages import error_page, page_count, render
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_triage import call_context
 from cercabandi.web.security import csrf_protect, get_db, now, require
-from cercabandi.web.views import call_view, match_reasons
+from cercabandi.web.views import CallView, call_view, match_reasons
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -128,6 +129,14 @@ def parse_filters(request: Request, user: User) -> tuple[lists_repo.CallFilters,
     return filters, {k: v for k, v in raw.items() if v}, problems
 
 
+def snippet(view: CallView, question: str | None) -> list[Fragment]:
+    """Where the words asked for appear in the call's summary or body, for the result list."""
+    if not question:
+        return []
+    wanted = query_terms(question)
+    return highlight(view.summary or "", wanted) or highlight(view.body_text[:20_000], wanted)
+
+
 def filter_choices(db: Session) -> dict[str, Any]:
     sources = {s.id: s.name for s in db.scalars(select(Source))}
     for source_id, info in SOURCES.items():
@@ -160,11 +169,12 @@ def calls(
     scores = lists_repo.best_scores(db, [c.id for c in rows])
     verdicts = verdicts_repo.verdicts_for(db, [c.id for c in rows])
     query = urlencode(active)
+    views = [call_view(c, at) for c in rows]
     return render(
         request,
         "calls.html",
         {
-            "rows": [(call_view(c, at), scores.get(c.id), verdicts.get(c.id)) for c in rows],
+            "rows": [(v, scores.get(v.id), verdicts.get(v.id), snippet(v, filters.q)) for v in views],
             "total": total,
             "page": page,
             "pages": pages,

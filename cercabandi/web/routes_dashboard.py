@@ -28,8 +28,8 @@ def dashboard(
 ) -> Response:
     at = now(request)
     fmt = request.app.state.templates.env.globals["fmt"]
-    closing = [call_view(c, at) for c in dashboard_repo.closing_soon(db, at, days=30)]
-    new = [call_view(c, at) for c in dashboard_repo.new_since(db, at - timedelta(days=7))]
+    closing, closing_total = dashboard_repo.closing_soon(db, at, days=30)
+    new, new_total = dashboard_repo.new_since(db, at - timedelta(days=7), at)
     progress = dashboard_repo.review_progress(db, at)
     health = dashboard_repo.source_health(db, at)
     weeks = dashboard_repo.deadlines_per_week(db, at, weeks=8)
@@ -42,8 +42,10 @@ def dashboard(
         request,
         "dashboard.html",
         {
-            "closing": closing,
-            "new": new,
+            "closing": [call_view(c, at) for c in closing],
+            "closing_total": closing_total,
+            "new": [call_view(c, at) for c in new],
+            "new_total": new_total,
             "progress": progress,
             "progress_bar": progress_bar(progress.share),
             "queue_size": triage_repo.queue_size(db, user.username, at),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, not_, select
+from sqlalchemy import and_, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from cercabandi.core.sources import SOURCES
@@ -21,22 +21,26 @@ from cercabandi.db.models import (
 from cercabandi.db.repo.status import status_clause
 
 
-def closing_soon(session: Session, now: datetime, days: int = 30) -> list[Call]:
-    return list(
-        session.scalars(
-            select(Call)
-            .where(
-                Call.deadline_at >= now,
-                Call.deadline_at <= now + timedelta(days=days),
-                Call.closed_by_publisher.is_(False),
-            )
-            .order_by(Call.deadline_at)
-        )
+def closing_soon(session: Session, now: datetime, days: int = 30, *, limit: int = 12) -> tuple[list[Call], int]:
+    """The first ``limit`` calls closing within ``days``, soonest first, and how many close then."""
+    where = and_(
+        Call.deadline_at >= now, Call.deadline_at <= now + timedelta(days=days), Call.closed_by_publisher.is_(False)
     )
+    total = session.scalar(select(func.count()).select_from(Call).where(where)) or 0
+    calls = session.scalars(select(Call).where(where).order_by(Call.deadline_at, Call.id).limit(limit))
+    return list(calls), total
 
 
-def new_since(session: Session, since: datetime) -> list[Call]:
-    return list(session.scalars(select(Call).where(Call.first_seen >= since).order_by(Call.first_seen.desc())))
+def new_since(session: Session, since: datetime, now: datetime, *, limit: int = 8) -> tuple[list[Call], int]:
+    """Calls first seen since ``since`` that one can still apply to (open or forthcoming), and how many.
+
+    Newest first; among calls seen at the same time (a first crawl sees hundreds at once),
+    the one closing soonest first, so the list is worth reading.
+    """
+    where = and_(Call.first_seen >= since, not_(status_clause(CallStatus.CLOSED, now)))
+    total = session.scalar(select(func.count()).select_from(Call).where(where)) or 0
+    order = (func.date(Call.first_seen).desc(), Call.deadline_at.is_(None), Call.deadline_at, Call.id)
+    return list(session.scalars(select(Call).where(where).order_by(*order).limit(limit))), total
 
 
 @dataclass

@@ -21,7 +21,7 @@ from cercabandi.db.models import (
     ProjectComune,
     ReviewRow,
 )
-from cercabandi.db.repo.search import search_clause
+from cercabandi.db.repo.search import project_search_clause, search_clause
 from cercabandi.db.repo.status import status_clause
 from cercabandi.db.repo.verdicts import calls_with_tag, calls_with_verdict
 
@@ -60,7 +60,7 @@ def _applicant_clause(applicant: str) -> ColumnElement[bool]:
     return cast(Call.applicant_types, String).like(f'%"{applicant}"%')
 
 
-def _field_clauses(filters: CallFilters, now: datetime) -> list[ColumnElement[bool]]:
+def _field_clauses(session: Session, filters: CallFilters, now: datetime) -> list[ColumnElement[bool]]:
     """Conditions on the call's own columns."""
     clauses: list[ColumnElement[bool]] = []
     if filters.source:
@@ -79,7 +79,7 @@ def _field_clauses(filters: CallFilters, now: datetime) -> list[ColumnElement[bo
         # A float, not a Decimal: SQLite binds Decimals as text, which sorts above every number.
         clauses.append(Call.budget_total >= float(filters.amount_min))
     if filters.q:
-        clauses.append(search_clause(filters.q))
+        clauses.append(search_clause(session, filters.q))
     return clauses
 
 
@@ -110,7 +110,7 @@ def _match_clauses(filters: CallFilters) -> list[ColumnElement[bool]]:
 
 
 def filtered_calls_query(session: Session, filters: CallFilters, now: datetime) -> Select[tuple[Call]]:
-    clauses = [*_field_clauses(filters, now), *_review_clauses(session, filters), *_match_clauses(filters)]
+    clauses = [*_field_clauses(session, filters, now), *_review_clauses(session, filters), *_match_clauses(filters)]
     return select(Call).where(*clauses)
 
 
@@ -163,10 +163,7 @@ def list_projects(
     )
     query = select(Project, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.project_id == Project.id)
     if q:
-        pattern = f"%{q.strip()}%"
-        query = query.where(
-            or_(Project.title.ilike(pattern), Project.id.ilike(pattern), Project.proponent.ilike(pattern))
-        )
+        query = query.where(project_search_clause(q))
     if istat:
         query = query.where(exists().where(ProjectComune.project_id == Project.id, ProjectComune.istat == istat))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

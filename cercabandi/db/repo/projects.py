@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from cercabandi.core.models import ComuneRef, Project
 from cercabandi.db import models
+from cercabandi.db.repo.search import project_search_document
 
 # Columns compared to tell "updated" from "unchanged" (comuni are compared as a set).
 _SCALARS = (
@@ -113,6 +114,7 @@ def upsert_projects(session: Session, projects: Sequence[Project], *, now: datet
         istat = sorted({c.istat for c in project.comuni})
         if row is None:
             row = models.Project(id=project.id, created_at=now, updated_at=now, **values)
+            row.search_text = project_search_document(project)
             session.add(row)
             row.comuni = sorted((comuni_rows[code] for code in istat), key=lambda c: c.name)
             report.created.append(project.id)
@@ -125,6 +127,7 @@ def upsert_projects(session: Session, projects: Sequence[Project], *, now: datet
             continue
         for name in _SCALARS:
             setattr(row, name, values[name])
+        row.search_text = project_search_document(project)
         row.comuni = sorted((comuni_rows[code] for code in istat), key=lambda c: c.name)
         row.updated_at = now
         report.updated.append(row.id)
