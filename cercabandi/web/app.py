@@ -31,6 +31,7 @@ from cercabandi.web import (
     routes_dashboard,
     routes_export,
     routes_feedback,
+    routes_info,
     routes_triage,
 )
 from cercabandi.web.pages import error_page, route_path
@@ -103,6 +104,7 @@ def create_app(
         routes_export,
         routes_admin,
         routes_feedback,
+        routes_info,
     ):
         app.include_router(module.router)
 
