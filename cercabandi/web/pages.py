@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -61,3 +61,8 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+def call_page_url(base_url: str, call_id: str) -> str:
+    """The shareable address of a call's page (the public base URL, not the one of this request)."""
+    return f"{base_url.rstrip('/')}/calls/{quote(call_id, safe=':')}"

@@ -19,7 +19,7 @@ from cercabandi.db.models import Call, Comune, Project, Source, User
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo import triage as triage_repo
 from cercabandi.db.repo import verdicts as verdicts_repo
-from cercabandi.web.pages import error_page, page_count, render
+from cercabandi.web.pages import call_page_url, error_page, page_count, render
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_triage import call_context
 from cercabandi.web.security import csrf_protect, get_db, now, require
@@ -216,6 +216,7 @@ def call_detail(
             "version_pages": page_count(version_total, VERSIONS_PER_PAGE),
             "match_base": f"{request.scope.get('root_path', '')}/calls/{quote(call.id, safe=':')}",
             "match_query": "",
+            "share_url": call_page_url(request.app.state.settings.base_url, call.id),
         }
     )
     return render(request, "call.html", context, user=user)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -18,10 +17,11 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from cercabandi.core.vocab import Role, label_it
-from cercabandi.db.models import User
+from cercabandi.db.models import Call, User
 from cercabandi.db.repo import export as export_repo
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo import verdicts as verdicts_repo
+from cercabandi.web.pages import call_page_url, error_page
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_browse import parse_filters
 from cercabandi.web.security import LoginRequired, csrf_protect, get_db, has_role, now, optional_user, require
@@ -94,7 +94,7 @@ def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
                 verdict.not_relevant,
                 ", ".join(verdict.themes),
                 view.url or "",
-                f"{settings.base_url.rstrip('/')}/calls/{quote(call.id, safe=':')}",
+                call_page_url(settings.base_url, call.id),
             ]
         )
     return rows
@@ -186,35 +186,58 @@ def calendar(
     cal.add("x-wr-calname", "cercabandi: scadenze dei bandi pertinenti")
     cal.add("x-wr-timezone", settings.timezone)
     for call in export_repo.relevant_calls_with_deadlines(db):
-        view = call_view(call, at)
-        page = f"{settings.base_url.rstrip('/')}/calls/{quote(call.id, safe=':')}"
-        for index, (deadline, label) in enumerate(view.deadlines):
-            event = Event()
-            event.add("uid", f"{call.id}#{index}@cercabandi")
-            event.add("summary", f"Scadenza: {call.title}" + (f" ({label})" if label else ""))
-            event.add("dtstart", deadline)
-            event.add("dtend", deadline + timedelta(minutes=30))
-            event.add("dtstamp", at)
-            event.add("url", page)
-            event.add(
-                "description",
-                "\n".join(
-                    line
-                    for line in (
-                        call.issuer or "",
-                        f"Soggetti ammessi: {', '.join(view.applicants)}" if view.applicants else "",
-                        f"Bando: {view.url}" if view.url else "",
-                        f"Scheda: {page}",
-                    )
-                    if line
-                ),
-            )
-            event.add("categories", ["bandi"])
+        for event in deadline_events(call, at, settings.base_url):
             cal.add_component(event)
     return Response(
         cal.to_ical(),
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": 'inline; filename="cercabandi-scadenze.ics"'},
+    )
+
+
+def deadline_events(call: Call, at: datetime, base_url: str) -> list[Event]:
+    """One calendar event per deadline of a call, with its publisher, applicants and links."""
+    view = call_view(call, at)
+    page = call_page_url(base_url, call.id)
+    lines = (
+        call.issuer or "",
+        f"Soggetti ammessi: {', '.join(view.applicants)}" if view.applicants else "",
+        f"Bando: {view.url}" if view.url else "",
+        f"Scheda: {page}",
+    )
+    events = []
+    for index, (deadline, label) in enumerate(view.deadlines):
+        event = Event()
+        event.add("uid", f"{call.id}#{index}@cercabandi")
+        event.add("summary", f"Scadenza: {call.title}" + (f" ({label})" if label else ""))
+        event.add("dtstart", deadline)
+        event.add("dtend", deadline + timedelta(minutes=30))
+        event.add("dtstamp", at)
+        event.add("url", page)
+        event.add("description", "\n".join(line for line in lines if line))
+        event.add("categories", ["bandi"])
+        events.append(event)
+    return events
+
+
+@router.get("/calendar/{call_id:path}.ics")
+def call_calendar(
+    call_id: str, request: Request, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+) -> Response:
+    """One call's deadlines as an .ics file, to add to one's own calendar."""
+    call = db.get(Call, call_id)
+    if call is None:
+        return error_page(request, 404, "Bando non trovato", f"Nessun bando con identificativo «{call_id}».", user=user)
+    cal = Calendar()
+    cal.add("prodid", "-//cercabandi//Città metropolitana di Milano//IT")
+    cal.add("version", "2.0")
+    for event in deadline_events(call, now(request), request.app.state.settings.base_url):
+        cal.add_component(event)
+    safe_name = "".join(ch if ch.isalnum() else "-" for ch in call.native_id)[:60]
+    return Response(
+        cal.to_ical(),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="scadenza-{safe_name}.ics"'},
     )
 
 

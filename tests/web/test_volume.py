@@ -137,3 +137,18 @@ def test_undo_never_removes_someone_elses_verdict(
     luca.post("/review/undo", data={"csrf_token": luca_token, "back": "triage"})
     with web_sessions() as session:
         assert session.scalar(select(ReviewRow).where(ReviewRow.reviewer == "giulia")) is not None
+
+
+def test_one_call_deadline_as_ics_and_a_shareable_link(giulia: TestClient) -> None:
+    page = giulia.get(f"/calls/{REGEN}").text
+    assert 'value="https://cercabandi.example.org/calls/lombardia_bandi:RLO12026034567"' in page
+    link = re.search(r'id="call-ics" href="([^"]+)"|href="([^"]+)" id="call-ics"', page)
+    assert link
+    response = giulia.get((link.group(1) or link.group(2)).replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert "attachment" in response.headers["content-disposition"]
+    body = response.text
+    assert body.count("BEGIN:VEVENT") >= 1  # one event per deadline
+    assert "Scadenza: Bando Rigenerazione urbana 2027" in body.replace("\r\n ", "")
+    assert giulia.get("/calendar/nope:1.ics").status_code == 404
