@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from cercabandi.catalogue import CatalogueFileError
+from cercabandi.catalogue.values import parse_amount, parse_stage, proponent_type_from_name
 from cercabandi.core.vocab import ApplicantType, ProjectStage
-from cercabandi.normalise.catalogue import CatalogueFileError, load_catalogue
-from cercabandi.normalise.catalogue.values import parse_amount, parse_stage, proponent_type_from_name
+from cercabandi.flows.catalogue import load_catalogue
 
 HEADER = "Titolo progetto;Descrizione;Comune;CUP;Costo stimato (€);Fase;Soggetto proponente;Email referente\n"
 

@@ -8,14 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cercabandi.core.comuni import resolve_comune, suggest_comuni
-from cercabandi.core.models import Project, utcnow
-from cercabandi.core.vocab import label_it
-from cercabandi.db.repo.projects import get_project, list_projects
-from cercabandi.db.session import current_revision
-from cercabandi.flows.catalogue import import_catalogue
-from cercabandi.flows.context import AppContext, console, err_console, load_context
-from cercabandi.normalise.catalogue import (
+from cercabandi.catalogue import (
     EXPORT_HEADERS,
     FIELDS,
     PRESETS,
@@ -23,10 +16,16 @@ from cercabandi.normalise.catalogue import (
     CatalogueFileError,
     Issue,
     export_table,
-    write_table,
 )
-from cercabandi.normalise.catalogue.themes import parse_themes
-from cercabandi.normalise.catalogue.values import parse_stage
+from cercabandi.catalogue.themes import parse_themes
+from cercabandi.catalogue.values import parse_stage
+from cercabandi.core.comuni import resolve_comune, suggest_comuni
+from cercabandi.core.models import Project, utcnow
+from cercabandi.core.vocab import label_it
+from cercabandi.db.repo.projects import get_project, list_projects
+from cercabandi.db.session import current_revision
+from cercabandi.flows.catalogue import import_catalogue, write_table
+from cercabandi.flows.context import AppContext, console, err_console, load_context
 
 app = typer.Typer(help="Import, list, show and export the catalogue of municipal projects.", no_args_is_help=True)
 

@@ -10,16 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from cercabandi.core.comuni import resolve_comune_list, suggest_comuni
-from cercabandi.core.folding import fold_words
-from cercabandi.core.models import CUP_RE, ComuneRef, Project
-from cercabandi.core.vocab import ApplicantType
-from cercabandi.normalise.catalogue.columns import (
+from cercabandi.catalogue.columns import (
     FIELDS,
     ColumnMap,
     build_column_map,
@@ -27,7 +22,7 @@ from cercabandi.normalise.catalogue.columns import (
     guess_field,
     parse_map_options,
 )
-from cercabandi.normalise.catalogue.table import (
+from cercabandi.catalogue.table import (
     CatalogueFileError,
     CellValue,
     Grid,
@@ -35,8 +30,8 @@ from cercabandi.normalise.catalogue.table import (
     column_letter,
     read_grid,
 )
-from cercabandi.normalise.catalogue.themes import parse_themes, themes_in_text
-from cercabandi.normalise.catalogue.values import (
+from cercabandi.catalogue.themes import parse_themes, themes_in_text
+from cercabandi.catalogue.values import (
     cell_text,
     garbled_text,
     parse_amount,
@@ -45,6 +40,10 @@ from cercabandi.normalise.catalogue.values import (
     proponent_type_from_name,
     split_list,
 )
+from cercabandi.core.comuni import resolve_comune_list, suggest_comuni
+from cercabandi.core.folding import fold_words
+from cercabandi.core.models import CUP_RE, ComuneRef, Project
+from cercabandi.core.vocab import ApplicantType
 
 HEADER_SCAN_ROWS = 10
 
@@ -156,20 +155,24 @@ PRESETS: dict[str, Preset] = {
 # ------------------------------------------------------------------------- entry
 
 
-def load_catalogue(
-    path: Path,
+def parse_catalogue(
+    name: str,
+    data: bytes,
     *,
     sheet: str | None = None,
     maps: Sequence[str] = (),
     preset: str | None = None,
     encoding: str | None = None,
 ) -> ParsedCatalogue:
-    """Read and validate a catalogue file. Raises ``CatalogueFileError`` when it cannot be read at all."""
+    """Read and validate the content of the catalogue file ``name``.
+
+    Raises ``CatalogueFileError`` when it cannot be read at all.
+    """
     overrides = parse_map_options(maps)
     if preset is not None and preset not in PRESETS:
         raise CatalogueFileError(f"unknown preset {preset!r}; presets are: {', '.join(PRESETS)}")
     try:
-        grid = read_grid(path, sheet=sheet, encoding=encoding)
+        grid = read_grid(name, data, sheet=sheet, encoding=encoding)
     except SeveralSheets as several:
         grid = _choose_sheet(several, overrides, preset)
     return parse_grid(grid, overrides=overrides, preset=preset)
