@@ -330,10 +330,10 @@ def disagreements(session: Session) -> list[tuple[Call, Verdicts]]:
 # ------------------------------------------------------------- projects & comuni
 
 
-def list_projects(
+def projects_page(
     session: Session, *, q: str | None = None, istat: str | None = None, offset: int = 0, limit: int = 25
 ) -> tuple[list[tuple[Project, int]], int]:
-    """Projects with their number of active matches."""
+    """One page of projects (stored rows) with their number of active matches, and the total."""
     counts = (
         select(MatchRow.project_id.label("project_id"), func.count().label("n"))
         .where(MatchRow.active.is_(True))

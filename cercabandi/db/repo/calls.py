@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cercabandi.core.models import HASH_FIELDS, ROME, DuplicateLink, FundingCall
@@ -146,6 +146,22 @@ def _fill_columns(row: Call, call: FundingCall, data: dict[str, Any], raw_record
 
 def call_from_row(row: Call) -> FundingCall:
     return FundingCall.model_validate(row.data)
+
+
+def rankable_calls(session: Session, now: datetime) -> list[FundingCall]:
+    """Calls worth ranking at ``now``: canonical (not another announcement of a duplicate), not closed
+    by the publisher, not past their last deadline, not missing from their source."""
+    rows = session.scalars(
+        select(Call)
+        .where(
+            Call.canonical_id.is_(None),
+            Call.closed_by_publisher.is_(False),
+            Call.missing_count < MISSING_AFTER,
+            or_(Call.deadline_at.is_(None), Call.deadline_at >= now),
+        )
+        .order_by(Call.id)
+    )
+    return [call_from_row(row) for row in rows]
 
 
 def touch_seen(session: Session, source_id: str, native_ids: Iterable[str], seen_at: datetime) -> int:
