@@ -11,20 +11,16 @@ original text for the snippets shown under a result.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
 
+from cercabandi.core.folding import fold
+
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _MAX_DOCUMENT = 200_000  # characters of stems kept per call: bodies beyond it add little
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +31,7 @@ def _stemmer() -> Stemmer.Stemmer:
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """The search stem of one word (folded first): 'Asili' -> 'asil'."""
-    folded = _fold(word)
+    folded = fold(word)
     return str(_stemmer().stemWord(folded)) if folded.isalpha() else folded
 
 

@@ -73,6 +73,34 @@ def create_app(
     # one NAT address (or a proxy without --proxy-headers) shares it.
     app.state.login_throttles = {"user": LoginThrottle(limit=5), "ip": LoginThrottle(limit=20)}
 
+    _add_middleware(app, secret, secure_cookies)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(CSRFError, _csrf)
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    return app
+
+
+ROUTERS = (
+    routes_auth,
+    routes_dashboard,
+    routes_triage,
+    routes_browse,
+    routes_export,
+    routes_admin,
+    routes_feedback,
+    routes_info,
+)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def _add_middleware(app: FastAPI, secret: str, secure_cookies: bool) -> None:
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -81,67 +109,48 @@ def create_app(
         same_site="lax",
         https_only=secure_cookies,
     )
+    app.middleware("http")(_security_headers)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+async def _security_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
+    response: Response = await call_next(request)
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
-    for module in (
-        routes_auth,
-        routes_dashboard,
-        routes_triage,
-        routes_browse,
-        routes_export,
-        routes_admin,
-        routes_feedback,
-        routes_info,
-    ):
-        app.include_router(module.router)
 
-    @app.exception_handler(LoginRequired)
-    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
-        target = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
-        if request.method != "GET":
-            target = "/"
-        return RedirectResponse(f"{request.scope.get('root_path', '')}/login?next={quote(target)}", status_code=303)
+async def _login_required(request: Request, _exc: Exception) -> Response:
+    target = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = "/"
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/login?next={quote(target)}", status_code=303)
 
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, _exc: Forbidden) -> Response:
-        return _error_page(request, 403, "Accesso negato", "Il tuo ruolo non permette di aprire questa pagina.")
 
-    @app.exception_handler(CSRFError)
-    async def _csrf(request: Request, _exc: CSRFError) -> Response:
-        return _error_page(
-            request,
-            403,
-            "Modulo non valido",
-            "Il modulo è scaduto o non proviene da questa applicazione (token di sicurezza mancante o errato). "
-            "Torna indietro, ricarica la pagina e riprova.",
-        )
+async def _forbidden(request: Request, _exc: Exception) -> Response:
+    return _error_page(request, 403, "Accesso negato", "Il tuo ruolo non permette di aprire questa pagina.")
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # Unknown addresses and wrong methods come from the router (no route raises HTTPException):
-        # people get an Italian page, not FastAPI's English JSON. Other statuses keep the default.
-        if exc.status_code not in NOT_FOUND_PAGES:
-            return await http_exception_handler(request, exc)
-        title, message = NOT_FOUND_PAGES[exc.status_code]
-        response = error_page(request, exc.status_code, title, message, user=_session_user(request))
-        if exc.headers:
-            response.headers.update(exc.headers)  # e.g. Allow on 405
-        return response
 
-    return app
+async def _csrf(request: Request, _exc: Exception) -> Response:
+    return _error_page(
+        request,
+        403,
+        "Modulo non valido",
+        "Il modulo è scaduto o non proviene da questa applicazione (token di sicurezza mancante o errato). "
+        "Torna indietro, ricarica la pagina e riprova.",
+    )
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    # Unknown addresses and wrong methods come from the router (no route raises HTTPException):
+    # people get an Italian page, not FastAPI's English JSON. Other statuses keep the default.
+    if exc.status_code not in NOT_FOUND_PAGES:
+        return await http_exception_handler(request, exc)
+    title, message = NOT_FOUND_PAGES[exc.status_code]
+    response = error_page(request, exc.status_code, title, message, user=_session_user(request))
+    if exc.headers:
+        response.headers.update(exc.headers)  # e.g. Allow on 405
+    return response
 
 
 NOT_FOUND_PAGES = {

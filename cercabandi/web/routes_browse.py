@@ -232,7 +232,7 @@ def projects(
     db: Session = Depends(get_db),
 ) -> Response:
     page = max(1, page)
-    rows, total = lists_repo.list_projects(
+    rows, total = lists_repo.projects_page(
         db, q=q or None, istat=comune or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
     active = {k: v for k, v in {"q": q, "comune": comune}.items() if v}

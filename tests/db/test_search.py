@@ -13,7 +13,7 @@ from cercabandi.core.search_text import highlight, query_terms
 from cercabandi.core.vocab import Level
 from cercabandi.db.models import Call, CallVersion, Source
 from cercabandi.db.repo.calls import upsert_call
-from cercabandi.db.repo.lists import CallFilters, list_calls, list_projects
+from cercabandi.db.repo.lists import CallFilters, list_calls, projects_page
 from cercabandi.db.repo.projects import upsert_projects
 
 
@@ -93,10 +93,10 @@ def test_the_store_keeps_the_index_in_step(stored: Session, now: datetime) -> No
 
 
 def test_projects_are_found_by_stem(stored: Session) -> None:
-    rows, total = list_projects(stored, q="asilo")
+    rows, total = projects_page(stored, q="asilo")
     assert total == 1 and rows[0][0].title == "Asili nido comunali"
-    assert list_projects(stored, q="nido comunale")[1] == 1
-    assert list_projects(stored, q="palestra")[1] == 0
+    assert projects_page(stored, q="nido comunale")[1] == 1
+    assert projects_page(stored, q="palestra")[1] == 0
 
 
 def test_highlight_marks_the_words_found() -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, not_, select
 from sqlalchemy.orm import Session
 
-from cercabandi.core.sources import SOURCES
+from cercabandi.core.sources import SOURCES, is_silent
 from cercabandi.core.vocab import CallStatus
 from cercabandi.db.models import (
     Call,
@@ -125,13 +125,12 @@ def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[So
         if last_success is None:
             successes = [r.finished_at or r.started_at for r in recent if r.status == "ok"]
             last_success = max(successes) if successes else None
-        silent_after = timedelta(days=info.silent_after_days if info else 7)
         problems = [str(p) for p in (last_run.problems if last_run else [])]
         if last_run is None and last_success is None:
             state = "never"
         elif last_run is not None and last_run.status in ("failing", "failed"):
             state = "failing"
-        elif last_success is None or now - last_success > silent_after:
+        elif is_silent(source_id, last_success, now):
             state = "silent"
         else:
             state = "ok"

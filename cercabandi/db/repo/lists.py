@@ -151,10 +151,10 @@ def best_scores(session: Session, call_ids: Sequence[str]) -> dict[str, float]:
     return {call_id: float(score) for call_id, score in rows}
 
 
-def list_projects(
+def projects_page(
     session: Session, *, q: str | None = None, istat: str | None = None, offset: int = 0, limit: int = 25
 ) -> tuple[list[tuple[Project, int]], int]:
-    """Projects with their number of active matches."""
+    """One page of projects (stored rows) with their number of active matches, and the total."""
     counts = (
         select(MatchRow.project_id.label("project_id"), func.count().label("n"))
         .where(MatchRow.active.is_(True))

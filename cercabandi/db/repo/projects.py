@@ -63,6 +63,7 @@ def _columns(project: Project) -> dict[str, Any]:
         "partners": list(project.partners),
         "themes": list(project.themes),
         "extra": dict(project.extra),
+        "search_text": project_search_document(project),
     }
 
 
@@ -114,7 +115,6 @@ def upsert_projects(session: Session, projects: Sequence[Project], *, now: datet
         istat = sorted({c.istat for c in project.comuni})
         if row is None:
             row = models.Project(id=project.id, created_at=now, updated_at=now, **values)
-            row.search_text = project_search_document(project)
             session.add(row)
             row.comuni = sorted((comuni_rows[code] for code in istat), key=lambda c: c.name)
             report.created.append(project.id)
@@ -125,9 +125,8 @@ def upsert_projects(session: Session, projects: Sequence[Project], *, now: datet
         if not changed:
             report.unchanged.append(row.id)
             continue
-        for name in _SCALARS:
-            setattr(row, name, values[name])
-        row.search_text = project_search_document(project)
+        for name, value in values.items():  # the compared columns and the search stems they make
+            setattr(row, name, value)
         row.comuni = sorted((comuni_rows[code] for code in istat), key=lambda c: c.name)
         row.updated_at = now
         report.updated.append(row.id)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cercabandi.core.models import Review
+from cercabandi.core.vocab import ReviewReason, ReviewTag
 from cercabandi.db.models import ReviewRow, User
 
 
@@ -64,3 +65,21 @@ def withdraw_review(session: Session, review_id: int, reviewer: str) -> ReviewRo
     session.delete(row)
     session.flush()
     return row
+
+
+def project_reviews(session: Session) -> list[Review]:
+    """Every verdict given on a call for a project, oldest first (the matcher's feedback)."""
+    rows = session.scalars(select(ReviewRow).where(ReviewRow.project_id.isnot(None)).order_by(ReviewRow.created_at))
+    return [
+        Review(
+            call_id=row.call_id,
+            project_id=row.project_id,
+            tag=ReviewTag(row.tag),
+            reason=ReviewReason(row.reason) if row.reason else None,
+            reviewer=row.reviewer,
+            note=row.note,
+            themes=list(row.themes or []),
+            at=row.created_at,
+        )
+        for row in rows
+    ]

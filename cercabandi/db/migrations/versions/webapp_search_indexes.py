@@ -1,7 +1,7 @@
 """Full-text search over calls (calls.search_text, FTS5 / tsvector) and indexes of the review pages
 
 Revision ID: webapp_search_indexes
-Revises: flows_canonical_reason
+Revises: digest_claim_owner
 Create Date: 2026-12-01 04:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "webapp_search_indexes"
-down_revision: str | None = "flows_canonical_reason"
+down_revision: str | None = "digest_claim_owner"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
