@@ -19,6 +19,7 @@ from cercabandi.db.models import Call, Comune, Project, Source, User
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo import triage as triage_repo
 from cercabandi.db.repo import verdicts as verdicts_repo
+from cercabandi.web.feeds import ics_token
 from cercabandi.web.pages import call_page_url, error_page, page_count, render
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_triage import call_context
@@ -54,6 +55,7 @@ SORT_LABELS = {
     lists_repo.CallSort.DEADLINE: "scadenza più vicina",
     lists_repo.CallSort.RELEVANCE: "pertinenza",
     lists_repo.CallSort.PUBLISHED: "pubblicazione più recente",
+    lists_repo.CallSort.NEW: "visti per primi di recente",
 }
 
 
@@ -129,6 +131,14 @@ def parse_filters(request: Request, user: User) -> tuple[lists_repo.CallFilters,
     return filters, {k: v for k, v in raw.items() if v}, problems
 
 
+def feed_url(request: Request, user: User, active: dict[str, str]) -> str:
+    """The Atom address of this search, with the person's token (feed readers cannot log in)."""
+    settings = request.app.state.settings
+    token = ics_token(settings.secret_key.get_secret_value(), user)
+    query = urlencode({**{k: v for k, v in active.items() if k not in ("sort", "mine")}, "token": token})
+    return f"{settings.base_url.rstrip('/')}/calls.atom?{query}"
+
+
 def snippet(view: CallView, question: str | None) -> list[Fragment]:
     """Where the words asked for appear in the call's summary or body, for the result list."""
     if not question:
@@ -182,6 +192,7 @@ def calls(
             "problems": problems,
             "query": query,
             "choices": filter_choices(db),
+            "feed_url": feed_url(request, user, active),
             "project": db.get(Project, filters.project) if filters.project else None,
         },
         user=user,

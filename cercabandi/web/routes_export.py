@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -21,6 +23,7 @@ from cercabandi.db.models import Call, User
 from cercabandi.db.repo import export as export_repo
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo import verdicts as verdicts_repo
+from cercabandi.web.feeds import ICS_SALT, atom_feed, ics_token
 from cercabandi.web.pages import call_page_url, error_page
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_browse import parse_filters
@@ -51,7 +54,6 @@ COLUMNS = (
     "link_bando",
     "pagina_revisione",
 )
-ICS_SALT = "cercabandi-ics-feed"
 
 
 def _cell(value: Any) -> Any:
@@ -149,11 +151,6 @@ def export_xlsx(
     )
 
 
-def ics_token(secret: str, user: User) -> str:
-    """A per-user token for calendar clients (they cannot log in); deactivating the user revokes it."""
-    return URLSafeSerializer(secret, salt=ICS_SALT).dumps({"u": user.id})
-
-
 def _ics_user(request: Request, db: Session, token: str, session_user: User | None) -> User:
     if session_user is not None:
         return session_user
@@ -239,6 +236,28 @@ def call_calendar(
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="scadenza-{safe_name}.ics"'},
     )
+
+
+FEED_SIZE = 50
+
+
+@router.get("/calls.atom")
+def calls_feed(
+    request: Request,
+    token: str = "",
+    session_user: User | None = Depends(optional_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The newest calls of a saved search (the call list's filters), for a feed reader."""
+    user = _ics_user(request, db, token, session_user)
+    filters, active, _ = parse_filters(request, user)
+    at, settings = now(request), request.app.state.settings
+    calls, _ = lists_repo.list_calls(db, replace(filters, sort=lists_repo.CallSort.NEW), at, limit=FEED_SIZE)
+    query = urlencode({**active, "token": token} if token else active)
+    self_url = f"{settings.base_url.rstrip('/')}/calls.atom" + (f"?{query}" if query else "")
+    title = "cercabandi: nuovi bandi" + (f" — {active['q']}" if active.get("q") else "")
+    body = atom_feed(title, self_url, settings.base_url, calls, at)
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
 def calendar_url(request: Request, user: User) -> str:

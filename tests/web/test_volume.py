@@ -152,3 +152,19 @@ def test_one_call_deadline_as_ics_and_a_shareable_link(giulia: TestClient) -> No
     assert body.count("BEGIN:VEVENT") >= 1  # one event per deadline
     assert "Scadenza: Bando Rigenerazione urbana 2027" in body.replace("\r\n ", "")
     assert giulia.get("/calendar/nope:1.ics").status_code == 404
+
+
+def test_atom_feed_of_a_saved_search_for_a_feed_reader(giulia: TestClient, app: object) -> None:
+    from fastapi.testclient import TestClient as Anonymous
+
+    page = giulia.get("/calls?level=national&q=periferie").text
+    link = re.search(r'href="([^"]+)" id="atom-feed"', page)
+    assert link and "token=" in link.group(1) and "level=national" in link.group(1)
+    address = link.group(1).replace("&amp;", "&").replace("https://cercabandi.example.org", "")
+    with Anonymous(app) as reader:  # type: ignore[arg-type]  # a feed reader: no session
+        response = reader.get(address)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+        titles = re.findall(r"<entry><title>([^<]+)</title>", response.text)
+        assert titles and all("periferie" in t.lower() or "inclusione" in t.lower() for t in titles)
+        assert reader.get("/calls.atom?token=forged", follow_redirects=False).status_code == 303

@@ -32,6 +32,7 @@ class CallSort(StrEnum):
     DEADLINE = "deadline"
     RELEVANCE = "relevance"
     PUBLISHED = "published"
+    NEW = "new"  # first seen by us, newest first (the feeds)
 
 
 CURRENT = frozenset({CallStatus.OPEN, CallStatus.FORTHCOMING})
@@ -115,6 +116,8 @@ def filtered_calls_query(session: Session, filters: CallFilters, now: datetime) 
 
 
 def _ordered(query: Select[tuple[Call]], filters: CallFilters) -> Select[tuple[Call]]:
+    if filters.sort is CallSort.NEW:
+        return query.order_by(Call.first_seen.desc(), Call.id)
     if filters.sort is CallSort.PUBLISHED:
         return query.order_by(func.coalesce(Call.opening_date, Call.first_seen).desc(), Call.id)
     if filters.sort is CallSort.RELEVANCE:
