@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cercabandi.core.search_text import Fragment, highlight, query_terms
 from cercabandi.core.sources import SOURCES
-from cercabandi.core.vocab import ApplicantType, CallStatus, Level, Role, label_it
+from cercabandi.core.vocab import ApplicantType, CallStatus, Level, ReviewReason, Role, label_it
 from cercabandi.db.models import Call, Comune, Project, Source, User
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo import triage as triage_repo
@@ -162,6 +162,7 @@ def filter_choices(db: Session) -> dict[str, Any]:
         "sorts": [(sort.value, label) for sort, label in SORT_LABELS.items()],
         "comuni": [(c.istat, c.name) for c in lists_repo.comuni_with_projects(db)],
         "applicants": [(a.value, label_it(a.value)) for a in ApplicantType],
+        "reasons": [(r.value, label_it(r.value)) for r in ReviewReason],
         "verdicts": [("relevant", "Pertinente"), ("not_relevant", "Non pertinente"), ("none", "Non ancora valutato")],
         "tags": verdicts_repo.known_tags(db),
     }

@@ -140,6 +140,33 @@ def review(
 
 
 UNDO_DEPTH = 10
+BULK_LIMIT = 100
+
+
+@router.post("/review/bulk")
+def bulk_review(
+    request: Request,
+    call_id: list[str] = Form(default_factory=list),
+    reason: str = Form(""),
+    back: str = Form(""),
+    user: User = Depends(require(Role.VOLUNTEER)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """One verdict on each selected call, for the call in general (the list shows no project)."""
+    target = back if back.startswith("/calls") and not back.startswith("//") else "/calls"
+    tag = ReviewTag.RELEVANT if reason == ReviewTag.RELEVANT.value else ReviewTag.NOT_RELEVANT
+    try:
+        why = None if tag is ReviewTag.RELEVANT else ReviewReason(reason)
+    except ValueError:
+        flash(request, "Scegli «pertinenti» o un motivo per «non pertinenti».", "error")
+        return redirect(request, target)
+    calls = [c for c in (db.get(Call, cid) for cid in dict.fromkeys(call_id[:BULK_LIMIT])) if c is not None]
+    for call in calls:
+        verdict = Review(call_id=call.id, tag=tag, reason=why, reviewer=user.username, at=now(request))
+        remember_for_undo(request, record_review(db, verdict, via="web", user_id=user.id).id)
+    db.commit()
+    flash(request, f"{len(calls)} bandi valutati: {label_it(tag.value)}." if calls else "Nessun bando selezionato.")
+    return redirect(request, target)
 
 
 def remember_for_undo(request: Request, review_id: int) -> None:

@@ -135,7 +135,7 @@ def _log_in(page: Any, base: str, path: str = "/") -> None:
 
 
 def _list_titles(page: Any) -> list[str]:
-    return [t.strip() for t in page.locator("table.list tbody tr td:first-child > a").all_inner_texts()]
+    return [t.strip() for t in page.locator("table.list tbody tr td:nth-child(2) > a").all_inner_texts()]
 
 
 def test_search_sort_filter_and_page_the_call_list(browser_page: tuple, monkeypatch: pytest.MonkeyPatch) -> None:

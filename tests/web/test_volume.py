@@ -168,3 +168,22 @@ def test_atom_feed_of_a_saved_search_for_a_feed_reader(giulia: TestClient, app: 
         titles = re.findall(r"<entry><title>([^<]+)</title>", response.text)
         assert titles and all("periferie" in t.lower() or "inclusione" in t.lower() for t in titles)
         assert reader.get("/calls.atom?token=forged", follow_redirects=False).status_code == 303
+
+
+def test_bulk_verdict_on_a_selection_and_its_undo(giulia: TestClient, web_sessions: sessionmaker[Session]) -> None:
+    page = giulia.get("/calls?level=national").text
+    selected = re.findall(r'name="call_id" value="([^"]+)" form="bulk-form"', page)[:2]
+    assert len(selected) == 2
+    form = {"csrf_token": csrf_of(page), "call_id": selected, "reason": "territory", "back": "/calls?level=national"}
+    response = giulia.post("/review/bulk", data=form)
+    assert response.status_code == 303 and response.headers["location"] == "/calls?level=national"
+    with web_sessions() as session:
+        rows = session.scalars(select(ReviewRow).where(ReviewRow.reviewer == "giulia")).all()
+        assert sorted(r.call_id for r in rows) == sorted(selected)
+        assert {(r.tag, r.reason, r.project_id) for r in rows} == {("not_relevant", "territory", None)}
+    for _ in selected:
+        giulia.post("/review/undo", data={"csrf_token": csrf_of(giulia.get("/triage").text), "back": "triage"})
+    with web_sessions() as session:
+        assert session.scalar(select(ReviewRow).where(ReviewRow.reviewer == "giulia")) is None
+    refused = giulia.post("/review/bulk", data={**form, "reason": "whatever"})
+    assert refused.status_code == 303 and "Scegli" in giulia.get("/calls").text
