@@ -47,7 +47,7 @@ class Served:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def served(request: pytest.FixtureRequest, tmp_path: Path, web_settings: Settings) -> Iterator[Served]:
+def served(request: pytest.FixtureRequest, tmp_path: Path, web_settings: Settings) -> Iterator[Served]:  # noqa: F811
     """The seeded application on each database (PostgreSQL: a fresh database per test)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
@@ -58,7 +58,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path, web_settings: Setting
     sessions = session_factory(engine)
     with sessions() as session, session.begin():
         seed(session, NOW)
-    clock = Clock(NOW)
-    app = create_app(web_settings, sessions, clock=clock, secure_cookies=False)
-    yield Served(app, sessions, clock, web_settings)
+    fixed = Clock(NOW)
+    served_app = create_app(web_settings, sessions, clock=fixed, secure_cookies=False)
+    yield Served(served_app, sessions, fixed, web_settings)
     engine.dispose()

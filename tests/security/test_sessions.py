@@ -38,7 +38,7 @@ def test_the_app_refuses_a_weak_key_behind_a_public_address(tmp_path: Path, web_
     settings = Settings(_env_file=None, data_dir=tmp_path, base_url="https://bandi.example.it")  # type: ignore[call-arg]
     if key:
         settings = settings.model_copy(update={"secret_key": settings.secret_key.__class__(key)})
-    with pytest.raises(InsecureSettings, match="secrets.token_urlsafe"):
+    with pytest.raises(InsecureSettings, match=r"secrets\.token_urlsafe"):
         create_app(settings, web_sessions)
 
 
