@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cercabandi.core.untrusted import CONTROL_RE
 from cercabandi.web.pages import error_page
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ MAX_PATH_CHARS = 1_000
 MAX_QUERY_BYTES = 8_192
 MAX_PARAM_CHARS = 1_000  # a search text, a filter value: far above any real one
 MAX_BODY_BYTES = 64 * 1024  # the largest form is a review with its 2,000-character note
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and newlines are fine in a note
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"

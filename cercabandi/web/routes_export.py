@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from cercabandi.core.untrusted import neutralise_formula
 from cercabandi.core.vocab import Role, label_it
 from cercabandi.db.models import User
 from cercabandi.db.repo import browse
@@ -55,9 +56,7 @@ ICS_VALIDITY = timedelta(days=365)  # then the profile page gives a new address
 
 def _cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula (publisher titles are untrusted) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return neutralise_formula(value)
 
 
 def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from cercabandi.core.comuni import resolve_comune_list, suggest_comuni
 from cercabandi.core.folding import fold_words
 from cercabandi.core.models import CUP_RE, ComuneRef, Project
+from cercabandi.core.untrusted import control_characters, strip_controls
 from cercabandi.core.vocab import ApplicantType
 from cercabandi.normalise.catalogue.columns import (
     FIELDS,
@@ -223,7 +224,7 @@ def parse_grid(grid: Grid, *, overrides: Mapping[str, str] | None = None, preset
         raise CatalogueFileError(f"{grid.source} has no rows")
     header_index, _ = _find_header(grid.rows, overrides, preset)
     header_row_number = grid.row_numbers[header_index]
-    headers = [cell_text(v) for v in grid.rows[header_index]]
+    headers = [strip_controls(cell_text(v)) for v in grid.rows[header_index]]
     raw_width = len(headers)
     while headers and not headers[-1]:
         headers.pop()
@@ -354,6 +355,11 @@ def _column_label(columns: ColumnMap, index: int) -> str:
     return f"column {column_letter(index + 1)}"
 
 
+_CONTROLS_MESSAGE = (
+    "contains control characters ({}), invisible and not text: delete them (retype the cell) and import again"
+)
+
+
 def _parse_row(
     number: int, row: Sequence[CellValue], columns: ColumnMap, preset: Preset | None
 ) -> tuple[Project | None, list[Issue]]:
@@ -370,6 +376,10 @@ def _parse_row(
             continue
         if fld != "extra":
             where[fld] = label
+        controls = control_characters(text)
+        if controls:
+            issues.append(Issue(number, label, _CONTROLS_MESSAGE.format(", ".join(controls))))
+            continue
         fixed = garbled_text(text) if text else None
         if fixed is not None:
             issues.append(

@@ -6,8 +6,10 @@ import csv
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from cercabandi.core.models import Project
+from cercabandi.core.untrusted import formula_like, neutralise_formula, strip_controls
 from cercabandi.core.vocab import label_it
 from cercabandi.normalise.catalogue.columns import EXPORT_HEADERS, FIELDS
 from cercabandi.normalise.catalogue.parse import ParsedCatalogue
@@ -72,6 +74,9 @@ def write_table(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell
         sheet.append(list(headers))
         for row in rows:
             sheet.append([_xlsx_cell(v) for v in row])
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                _as_text_if_formula_like(cell)
         sheet.freeze_panes = "A2"
         workbook.save(path)
         return
@@ -87,10 +92,19 @@ def write_table(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell
 def _csv_cell(value: Cell) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
-    return str(value)
+    # "=..." would run in Excel: it gets the text mark, which the import takes off again.
+    return str(neutralise_formula(strip_controls(str(value))))
 
 
 def _xlsx_cell(value: Cell) -> Cell:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # never let a cell become a formula
-    return value
+    return strip_controls(value) if isinstance(value, str) else value  # XLSX cannot hold control characters
+
+
+def _as_text_if_formula_like(cell: Any) -> None:
+    """A string cell stays a string (openpyxl makes "=..." a formula) and Excel keeps it text when edited.
+
+    The value itself is unchanged, so importing the export gives back exactly what was exported.
+    """
+    if isinstance(cell.value, str) and formula_like(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
