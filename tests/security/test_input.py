@@ -128,3 +128,27 @@ def test_bad_form_types_get_the_italian_page_not_json(served: Served) -> None:
 
 def test_limits_apply_before_login(client: TestClient) -> None:
     assert client.get("/login?next=" + "a" * 50_001).status_code == 400
+
+
+def test_the_web_export_of_calls_quotes_full_width_formulas(served: Served) -> None:
+    from cercabandi.db.models import Call
+
+    with served.sessions() as session, session.begin():
+        call = session.get(Call, CALL_ID)
+        assert call is not None
+        call.title = '\uff1dHYPERLINK("http://x.example")'
+    with served.client() as client:
+        login(client, "giulia")
+        exported = client.get("/calls.csv").text
+    assert "'\uff1dHYPERLINK" in exported
+
+
+def test_the_nightly_digest_step_refuses_a_forgeable_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cercabandi.core.settings import Settings
+    from cercabandi.flows.nightly import digest_all
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=9, base_url="https://bandi.example.it"
+    )
+    with pytest.raises(ValueError, match="refusing to send digests"):
+        digest_all(settings, now=NOW, dry_run=False)
