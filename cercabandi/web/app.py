@@ -74,6 +74,23 @@ def create_app(
     app.state.clock = clock
     app.state.templates = make_templates(settings.tz)
 
+    _add_middleware(app, settings, secret, secure_cookies)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for module in (
+        routes_auth,
+        routes_dashboard,
+        routes_triage,
+        routes_browse,
+        routes_export,
+        routes_admin,
+        routes_feedback,
+    ):
+        app.include_router(module.router)
+    _add_error_pages(app)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings, secret: str, secure_cookies: bool) -> None:
     # Added innermost first: errors and limits run with the session; proxies and headers outside it.
     app.middleware("http")(catch_errors)
     app.add_middleware(RequestLimits)
@@ -88,19 +105,8 @@ def create_app(
     app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
     app.middleware("http")(security_headers)
 
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    for module in (
-        routes_auth,
-        routes_dashboard,
-        routes_triage,
-        routes_browse,
-        routes_export,
-        routes_admin,
-        routes_feedback,
-    ):
-        app.include_router(module.router)
-
+def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
         target = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
@@ -144,8 +150,6 @@ def create_app(
         if exc.headers:
             response.headers.update(exc.headers)  # e.g. Allow on 405
         return response
-
-    return app
 
 
 NOT_FOUND_PAGES = {

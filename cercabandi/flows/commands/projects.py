@@ -13,7 +13,7 @@ from cercabandi.core.models import Project, utcnow
 from cercabandi.core.vocab import label_it
 from cercabandi.db.repo.projects import get_project, list_projects
 from cercabandi.db.session import current_revision
-from cercabandi.flows.catalogue import import_catalogue
+from cercabandi.flows.catalogue import ImportOutcome, import_catalogue
 from cercabandi.flows.context import AppContext, console, err_console, load_context
 from cercabandi.normalise.catalogue import (
     EXPORT_HEADERS,
@@ -95,6 +95,11 @@ def import_cmd(
     except Exception as exc:
         err_console.print(f"[red]Import failed, nothing was written:[/] {_short_error(exc)}", soft_wrap=True)
         raise typer.Exit(1) from exc
+    _print_outcome(file, outcome)
+
+
+def _print_outcome(file: Path, outcome: ImportOutcome) -> None:
+    """The import's report: notes, column mapping, problems, counts; exit 1 when nothing was imported."""
     parsed = outcome.parsed
     for note in parsed.notes:
         console.print(f"[dim]{note}[/]")

@@ -232,13 +232,7 @@ def parse_grid(grid: Grid, *, overrides: Mapping[str, str] | None = None, preset
     notes = list(grid.notes)
     if header_index > 0:
         notes.append(f"column headers found on row {header_row_number}; rows above it skipped")
-    chosen: Preset | None = PRESETS[preset] if preset else None
-    if chosen is None:
-        for candidate in PRESETS.values():
-            if candidate.signature <= folded:
-                chosen = candidate
-                notes.append(f"recognised the layout of {candidate.description} (preset {candidate.name!r})")
-                break
+    chosen = _choose_preset(preset, folded, notes)
     mapping = {**(dict(chosen.mapping) if chosen else {}), **overrides}
     mapping = {k: v for k, v in mapping.items() if k in folded or k in overrides}
     if chosen:  # the preset's own columns not mapped to fields stay as extra, not guessed
@@ -270,20 +264,9 @@ def parse_grid(grid: Grid, *, overrides: Mapping[str, str] | None = None, preset
             continue
         project, issues = _parse_row(number, row, columns, chosen)
         issues = row_errors.get(number, []) + issues
-        width = max((i + 1 for i, t in enumerate(texts) if t), default=0)
-        if grid.kind == "csv" and len(texts) > raw_width:
-            width = len(texts)
-        if width > max(len(headers), raw_width if grid.kind == "csv" else 0):
-            separator = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}.get(grid.delimiter or "", "separator")
-            issues = [
-                Issue(
-                    number,
-                    None,
-                    f"{width} cells but only {len(headers)} column headers: a {separator} inside a cell? "
-                    "Put such a cell in double quotes",
-                )
-            ]
-            project = None
+        too_wide = _width_issue(grid, number, texts, len(headers), raw_width)
+        if too_wide is not None:
+            issues, project = [too_wide], None
         candidates.append((number, texts, project if not issues else None, issues))
     _flag_duplicates(candidates)
     for number, texts, project, issues in candidates:
@@ -294,6 +277,33 @@ def parse_grid(grid: Grid, *, overrides: Mapping[str, str] | None = None, preset
     if not result.projects and not result.rejected:
         raise CatalogueFileError(f"{grid.source} has column headers but no project rows")
     return result
+
+
+def _choose_preset(preset: str | None, folded: set[str], notes: list[str]) -> Preset | None:
+    """The preset asked for, or the first whose signature headers are all present (said in the notes)."""
+    if preset:
+        return PRESETS[preset]
+    for candidate in PRESETS.values():
+        if candidate.signature <= folded:
+            notes.append(f"recognised the layout of {candidate.description} (preset {candidate.name!r})")
+            return candidate
+    return None
+
+
+def _width_issue(grid: Grid, number: int, texts: list[str], n_headers: int, raw_width: int) -> Issue | None:
+    """A row with more cells than headers: most often an unquoted separator inside a cell."""
+    width = max((i + 1 for i, t in enumerate(texts) if t), default=0)
+    if grid.kind == "csv" and len(texts) > raw_width:
+        width = len(texts)
+    if width <= max(n_headers, raw_width if grid.kind == "csv" else 0):
+        return None
+    separator = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}.get(grid.delimiter or "", "separator")
+    return Issue(
+        number,
+        None,
+        f"{width} cells but only {n_headers} column headers: a {separator} inside a cell? "
+        "Put such a cell in double quotes",
+    )
 
 
 def _apply_merges(
@@ -360,6 +370,34 @@ _CONTROLS_MESSAGE = (
 )
 
 
+def _unreadable_text(number: int, label: str, text: str) -> Issue | None:
+    """A cell that is not plain text: control characters, or text garbled by a wrong encoding."""
+    controls = control_characters(text)
+    if controls:
+        return Issue(number, label, _CONTROLS_MESSAGE.format(", ".join(controls)))
+    fixed = garbled_text(text) if text else None
+    if fixed is not None:
+        return Issue(
+            number,
+            label,
+            f"{text!r} looks garbled by a wrong text encoding (meant {fixed!r}?): save the file as "
+            "'CSV UTF-8' or pass --encoding",
+        )
+    return None
+
+
+def _complete(data: dict[str, Any]) -> None:
+    """Derived values: the proponent type from its name, the id from the CUP or the title; no empty enums."""
+    if data.get("proponent_type") is None and data.get("proponent"):
+        data["proponent_type"] = proponent_type_from_name(data["proponent"])
+    if data.get("proponent_type") is None:
+        data.pop("proponent_type", None)
+    if data.get("stage") is None:
+        data.pop("stage", None)
+    if not data.get("id"):
+        data["id"] = data.get("cup") or _generated_id(data)
+
+
 def _parse_row(
     number: int, row: Sequence[CellValue], columns: ColumnMap, preset: Preset | None
 ) -> tuple[Project | None, list[Issue]]:
@@ -376,20 +414,9 @@ def _parse_row(
             continue
         if fld != "extra":
             where[fld] = label
-        controls = control_characters(text)
-        if controls:
-            issues.append(Issue(number, label, _CONTROLS_MESSAGE.format(", ".join(controls))))
-            continue
-        fixed = garbled_text(text) if text else None
-        if fixed is not None:
-            issues.append(
-                Issue(
-                    number,
-                    label,
-                    f"{text!r} looks garbled by a wrong text encoding (meant {fixed!r}?): save the file as "
-                    "'CSV UTF-8' or pass --encoding",
-                )
-            )
+        unreadable = _unreadable_text(number, label, text)
+        if unreadable is not None:
+            issues.append(unreadable)
             continue
         if fld == "extra":
             if text:
@@ -417,14 +444,7 @@ def _parse_row(
                 "or 'Tutti i comuni')",
             )
         )
-    if data.get("proponent_type") is None and data.get("proponent"):
-        data["proponent_type"] = proponent_type_from_name(data["proponent"])
-    if data.get("proponent_type") is None:
-        data.pop("proponent_type", None)
-    if data.get("stage") is None:
-        data.pop("stage", None)
-    if not data.get("id"):
-        data["id"] = data.get("cup") or _generated_id(data)
+    _complete(data)
     if issues:
         return None, issues
     try:
