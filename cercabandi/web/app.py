@@ -36,7 +36,7 @@ from cercabandi.web import (
 from cercabandi.web.middleware import RequestLimits, TrustedProxies, catch_errors, security_headers
 from cercabandi.web.pages import error_page, route_path
 from cercabandi.web.render import STATIC_DIR, make_templates
-from cercabandi.web.security import CSRFError, Forbidden, LoginRequired
+from cercabandi.web.security import GENERATION, CSRFError, Forbidden, LoginRequired
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +168,8 @@ def _session_user(request: Request) -> User | None:
         return None
     with request.app.state.sessions() as db:
         found = db.get(User, uid)
-        if found is None or not found.active:
-            return None
+        if found is None or not found.active or request.session.get(GENERATION) != found.session_generation:
+            return None  # the same rule as optional_user: a cookie from before a logout shows no one
         db.expunge(found)
         return found
 

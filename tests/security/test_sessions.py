@@ -91,6 +91,7 @@ def test_a_cookie_saved_before_logout_no_longer_works(served: Served) -> None:
         thief.cookies.set(SESSION_COOKIE, saved)
         response = thief.get("/calls")
         assert response.status_code == 303 and response.headers["location"].startswith("/login")
+        assert "Giulia" not in thief.get("/no-such-page").text  # not even the menu of a not-found page
 
 
 def test_a_password_change_ends_the_other_sessions(served: Served) -> None:
