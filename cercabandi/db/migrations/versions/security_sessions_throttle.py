@@ -1,7 +1,7 @@
 """users.session_generation / credential_generation and login_failures: ending sessions, shared throttling
 
 Revision ID: security_sessions_throttle
-Revises: flows_canonical_reason
+Revises: digest_claim_owner
 Create Date: 2026-12-01 04:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from cercabandi.db.models import UTCDateTime
 
 revision: str = "security_sessions_throttle"
-down_revision: str | None = "flows_canonical_reason"
+down_revision: str | None = "digest_claim_owner"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
