@@ -4,8 +4,8 @@ Steps, each switchable so its effect can be measured (see ``cercabandi eval --ab
 accent folding and lower case; tokens that keep PNRR-style codes together ("M1C1I1.02",
 "1.4.3"); acronym expansion (ETS, CER, PUI ...); our own stop-word lists (Italian, with the
 boilerplate of administrative acts, and English function words for EU calls); place words
-(our comuni, provinces, regions, street names) dropped as no evidence of a subject; Snowball stemming (PyStemmer); domain synonyms mapped to
-one term (rigenerazione / riqualificazione / recupero ...); word n-grams over what is left.
+(our comuni, provinces, regions, street names) dropped as no evidence of a subject; Snowball
+stemming (PyStemmer); domain synonyms mapped to one term (rigenerazione / riqualificazione / recupero ...); word n-grams over what is left.
 
 Code-like tokens become ``§``-prefixed terms no Italian word can collide with: the measure
 code "M1C1I1.04.03" gives ``§m1c1`` (component), ``§1.4`` and ``§1.4.3`` (investment), and a
@@ -137,10 +137,10 @@ def _words(text: str) -> list[str]:
 
 
 def _word_list(name: str) -> dict[str, set[str]]:
-    """Words of a ``data/`` list, folded like the tokens, by the first word of lines that start with a label.
+    """Words of a ``data/`` list, folded like the tokens.
 
-    Comment lines start with ``#``; a line starting with ``keep`` is returned under "keep", every
-    other line under "".
+    Comment lines start with ``#``; the words of a line starting with ``keep`` are returned under
+    "keep" (exceptions), every other word under "".
     """
     raw = resources.files("cercabandi.matching").joinpath(f"data/{name}").read_text("utf-8")
     lists: dict[str, set[str]] = {"": set(), "keep": set()}
