@@ -5,7 +5,8 @@ accent folding and lower case; tokens that keep PNRR-style codes together ("M1C1
 "1.4.3"); acronym expansion (ETS, CER, PUI ...); our own stop-word lists (Italian, with the
 boilerplate of administrative acts, and English function words for EU calls); place words
 (our comuni, provinces, regions, street names) dropped as no evidence of a subject; Snowball
-stemming (PyStemmer); domain synonyms mapped to one term (rigenerazione / riqualificazione / recupero ...); word n-grams over what is left.
+stemming (PyStemmer); domain synonyms mapped to one term (rigenerazione / riqualificazione /
+recupero ...); word n-grams over what is left.
 
 Code-like tokens become ``§``-prefixed terms no Italian word can collide with: the measure
 code "M1C1I1.04.03" gives ``§m1c1`` (component), ``§1.4`` and ``§1.4.3`` (investment), and a
