@@ -20,10 +20,10 @@ import pytest
 import Stemmer
 
 from cercabandi.core.models import FundingCall, Match, Project
+from cercabandi.flows.catalogue import load_catalogue
 from cercabandi.matching import Matcher
 from cercabandi.matching.analysis import fold, place_words, stop_words
 from cercabandi.normalise import NormalisationError, normalise_record
-from cercabandi.normalise.catalogue import load_catalogue
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 MAX_SHARE_OF_CATALOGUE = 0.2

@@ -5,39 +5,54 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from cercabandi.flows.context import console, err_console
 
+if TYPE_CHECKING:
+    from cercabandi.matching.crossval import CrossValidation
+    from cercabandi.matching.evaluation import CallsTable, PairRanks, PairsTable
+
 
 def _short(key: str) -> str:
     return key.replace("/pairs/", "/").replace("recall@", "R@")
 
 
-def eval_cmd(
-    pairs: Path = typer.Option(
-        ...,
-        "--pairs",
-        help="Pairs CSV: project_id, project_title, project_description, call_id[, call_submisura, flags].",
+PairsOption = Annotated[
+    Path,
+    typer.Option(
+        "--pairs", help="Pairs CSV: project_id, project_title, project_description, call_id[, call_submisura, flags]."
     ),
-    calls: Path = typer.Option(
-        ..., "--calls", help="Calls CSV: call_id, call_title, call_description[, codice_submisura]."
-    ),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the metrics as JSON to this file."),
-    ablation: bool = typer.Option(
-        False, "--ablation", help="Also score the matcher with one analyser step removed at a time."
-    ),
-    feedback: bool = typer.Option(
-        False, "--feedback", help="Also simulate volunteers' reviews and report the gain (slower)."
-    ),
-    cv: bool = typer.Option(
-        True,
+]
+CallsOption = Annotated[
+    Path, typer.Option("--calls", help="Calls CSV: call_id, call_title, call_description[, codice_submisura].")
+]
+JsonOption = Annotated[Path | None, typer.Option("--json", help="Also write the metrics as JSON to this file.")]
+AblationOption = Annotated[
+    bool, typer.Option("--ablation", help="Also score the matcher with one analyser step removed at a time.")
+]
+FeedbackOption = Annotated[
+    bool, typer.Option("--feedback", help="Also simulate volunteers' reviews and report the gain (slower).")
+]
+CvOption = Annotated[
+    bool,
+    typer.Option(
         "--cv/--no-cv",
         help="Leave-one-province-out cross-validation (needs the pairs' comune column): mean and spread per metric.",
     ),
+]
+
+
+def eval_cmd(
+    pairs: PairsOption,
+    calls: CallsOption,
+    json_out: JsonOption = None,
+    ablation: AblationOption = False,
+    feedback: FeedbackOption = False,
+    cv: CvOption = True,
 ) -> None:
     """Rank ALL calls for every project of the pairs and report recall@1/5/10, MRR and nDCG@10.
 
@@ -60,9 +75,9 @@ def eval_cmd(
     )
     if pair_table.honest is None:
         console.print("[yellow]No is_pa_digitale_template / project_text_echoes_call columns: no honest subset.[/]")
-    results, ranks = _plain(call_table, pair_table)
+    results, ranks = _compare(call_table, pair_table)
     payload: dict[str, object] = {"n_pairs": len(pair_table.texts), "n_calls": len(call_table.ids), "matchers": results}
-    variants: dict[str, Any] = {}
+    variants: dict[str, PairRanks] = {}
     if ablation:
         payload["ablation"], variants = _ablation(call_table, pair_table, results["cercabandi"])
     if cv and pair_table.comuni:
@@ -76,8 +91,10 @@ def eval_cmd(
         console.print(f"Metrics written to {json_out}")
 
 
-def _plain(call_table: Any, pair_table: Any) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
-    """Metrics and ranks of cercabandi and the two baselines on all pairs."""
+def _compare(
+    call_table: CallsTable, pair_table: PairsTable
+) -> tuple[dict[str, dict[str, float]], dict[str, PairRanks]]:
+    """The matcher and the two baselines, timed, in one table; their metrics and ranks."""
     from cercabandi.matching.baselines import BM25Ranker, TfidfDefaultRanker
     from cercabandi.matching.evaluation import ScoringRanker, evaluate
     from cercabandi.matching.ranker import TextRanker
@@ -88,7 +105,7 @@ def _plain(call_table: Any, pair_table: Any) -> tuple[dict[str, dict[str, float]
         "bm25": BM25Ranker(),
     }
     results: dict[str, dict[str, float]] = {}
-    ranks: dict[str, Any] = {}
+    ranks: dict[str, PairRanks] = {}
     for name, ranker in rankers.items():
         started = time.perf_counter()
         results[name], ranks[name] = evaluate(ranker, call_table, pair_table)
@@ -101,17 +118,17 @@ def _plain(call_table: Any, pair_table: Any) -> tuple[dict[str, dict[str, float]
 
 
 def _ablation(
-    call_table: Any, pair_table: Any, ours: dict[str, float]
-) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
-    """One change at a time; returns the key metrics and the ranks of every variant."""
+    call_table: CallsTable, pair_table: PairsTable, baseline: dict[str, float]
+) -> tuple[dict[str, dict[str, float]], dict[str, PairRanks]]:
+    """One change at a time: the key metrics, and the ranks of every variant (candidates for the CV)."""
     from cercabandi.matching.evaluation import ABLATIONS, KEY_METRICS, evaluate
     from cercabandi.matching.ranker import TextRanker
 
-    keys = [k for k in KEY_METRICS if k in ours]
+    keys = [k for k in KEY_METRICS if k in baseline]
     abl = Table("variant", *map(_short, keys), title="Ablation (one change at a time)")
-    abl.add_row("cercabandi", *(f"{ours[k]:.3f}" for k in keys))
+    abl.add_row("cercabandi", *(f"{baseline[k]:.3f}" for k in keys))
     ablations: dict[str, dict[str, float]] = {}
-    ranks: dict[str, Any] = {}
+    ranks: dict[str, PairRanks] = {}
     for name, params in ABLATIONS.items():
         metrics, ranks[name] = evaluate(TextRanker(**params), call_table, pair_table)  # type: ignore[arg-type]
         ablations[name] = {k: metrics[k] for k in keys}
@@ -121,7 +138,7 @@ def _ablation(
 
 
 def _cross_validation(
-    call_table: Any, pair_table: Any, ranks: dict[str, Any], variants: dict[str, Any]
+    call_table: CallsTable, pair_table: PairsTable, ranks: dict[str, PairRanks], variants: dict[str, PairRanks]
 ) -> dict[str, object]:
     """Leave-one-province-out: cercabandi chooses among its variants on the other provinces."""
     from cercabandi.matching.crossval import leave_one_group_out, province_of
@@ -141,7 +158,7 @@ def _cross_validation(
     return _print_cross_validation(result, len(candidates))
 
 
-def _print_cross_validation(result: Any, n_candidates: int) -> dict[str, object]:
+def _print_cross_validation(result: CrossValidation, n_candidates: int) -> dict[str, object]:
     from cercabandi.matching.crossval import OTHER, SELECTION_METRICS
     from cercabandi.matching.evaluation import KEY_METRICS
 
@@ -169,7 +186,7 @@ def _print_cross_validation(result: Any, n_candidates: int) -> dict[str, object]
     return {"summary": summary, "folds": folds}
 
 
-def _feedback(call_table: Any, pair_table: Any) -> dict[str, object]:
+def _feedback(call_table: CallsTable, pair_table: PairsTable) -> dict[str, object]:
     from cercabandi.matching.ranker import TextRanker
     from cercabandi.matching.simulation import simulate
 
