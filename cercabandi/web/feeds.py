@@ -1,12 +1,12 @@
 """Feeds read by programs that cannot log in (calendars, feed readers): signed per-user tokens and Atom.
 
-The token names the user; deactivating the user revokes every feed address they were given.
+The token names the user; deactivating the user or changing the password revokes every feed address.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from xml.etree import ElementTree as ET
 
 from itsdangerous import URLSafeSerializer
@@ -15,12 +15,17 @@ from cercabandi.db.models import Call, User
 from cercabandi.web.pages import call_page_url
 
 ICS_SALT = "cercabandi-ics-feed"
+ICS_VALIDITY = timedelta(days=365)  # then the profile page gives a new address
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def ics_token(secret: str, user: User) -> str:
-    """A per-user token for calendar clients and feed readers (they cannot log in)."""
-    return URLSafeSerializer(secret, salt=ICS_SALT).dumps({"u": user.id})
+def ics_token(secret: str, user: User, now: datetime) -> str:
+    """A per-user token for calendar clients and feed readers (they cannot log in).
+
+    Deactivating the user or changing the password revokes it; it expires after ``ICS_VALIDITY``.
+    """
+    expires = (now + ICS_VALIDITY).date().isoformat()
+    return URLSafeSerializer(secret, salt=ICS_SALT).dumps({"u": user.id, "g": user.credential_generation, "e": expires})
 
 
 def atom_feed(title: str, self_url: str, base_url: str, calls: Sequence[Call], updated: datetime) -> bytes:

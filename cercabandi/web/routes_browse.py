@@ -21,6 +21,7 @@ from cercabandi.db.repo import triage as triage_repo
 from cercabandi.db.repo import verdicts as verdicts_repo
 from cercabandi.web.feeds import ics_token
 from cercabandi.web.pages import call_page_url, error_page, page_count, render
+from cercabandi.web.params import PageNumber
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_triage import call_context
 from cercabandi.web.security import csrf_protect, get_db, now, require
@@ -134,7 +135,7 @@ def parse_filters(request: Request, user: User) -> tuple[lists_repo.CallFilters,
 def feed_url(request: Request, user: User, active: dict[str, str]) -> str:
     """The Atom address of this search, with the person's token (feed readers cannot log in)."""
     settings = request.app.state.settings
-    token = ics_token(settings.secret_key.get_secret_value(), user)
+    token = ics_token(settings.secret_key.get_secret_value(), user, now(request))
     query = urlencode({**{k: v for k, v in active.items() if k not in ("sort", "mine")}, "token": token})
     return f"{settings.base_url.rstrip('/')}/calls.atom?{query}"
 
@@ -170,7 +171,7 @@ def filter_choices(db: Session) -> dict[str, Any]:
 
 @router.get("/calls")
 def calls(
-    request: Request, page: int = 1, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+    request: Request, page: PageNumber = 1, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
 ) -> Response:
     at = now(request)
     filters, active, problems = parse_filters(request, user)
@@ -207,8 +208,8 @@ VERSIONS_PER_PAGE = 10
 def call_detail(
     call_id: str,
     request: Request,
-    mp: int = 1,
-    vp: int = 1,
+    mp: PageNumber = 1,
+    vp: PageNumber = 1,
     user: User = Depends(require(Role.VOLUNTEER)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -239,7 +240,7 @@ def projects(
     request: Request,
     q: str = "",
     comune: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
     user: User = Depends(require(Role.VOLUNTEER)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -299,8 +300,8 @@ COMUNE_PAGE_SIZE = 20
 def comune_detail(
     istat: str,
     request: Request,
-    pp: int = 1,
-    cp: int = 1,
+    pp: PageNumber = 1,
+    cp: PageNumber = 1,
     user: User = Depends(require(Role.VOLUNTEER)),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from cercabandi.core.untrusted import neutralise_formula
 from cercabandi.core.vocab import Role, label_it
 from cercabandi.db.models import Call, User
 from cercabandi.db.repo import export as export_repo
@@ -58,9 +59,7 @@ COLUMNS = (
 
 def _cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula (publisher titles are untrusted) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return neutralise_formula(value)
 
 
 def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
@@ -151,6 +150,16 @@ def export_xlsx(
     )
 
 
+def _ics_claim_valid(payload: Any, user: User | None, now: datetime) -> bool:
+    if not isinstance(payload, dict) or user is None or not user.active or not has_role(user, Role.VOLUNTEER):
+        return False
+    try:
+        expires = date.fromisoformat(str(payload.get("e")))
+    except ValueError:
+        return False  # tokens issued before expiry existed, or malformed
+    return payload.get("g") == user.credential_generation and now.date() <= expires
+
+
 def _ics_user(request: Request, db: Session, token: str, session_user: User | None) -> User:
     if session_user is not None:
         return session_user
@@ -161,8 +170,9 @@ def _ics_user(request: Request, db: Session, token: str, session_user: User | No
         payload = URLSafeSerializer(secret, salt=ICS_SALT).loads(token)
     except BadSignature:
         raise LoginRequired from None
-    user = db.get(User, payload.get("u")) if isinstance(payload, dict) else None
-    if user is None or not user.active or not has_role(user, Role.VOLUNTEER):
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    user = db.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
+    if user is None or not _ics_claim_valid(payload, user, now(request)):
         raise LoginRequired
     return user
 
@@ -263,4 +273,4 @@ def calls_feed(
 def calendar_url(request: Request, user: User) -> str:
     secret = request.app.state.settings.secret_key.get_secret_value()
     base = request.app.state.settings.base_url.rstrip("/")
-    return f"{base}/calendar.ics?token={ics_token(secret, user)}"
+    return f"{base}/calendar.ics?token={ics_token(secret, user, now(request))}"

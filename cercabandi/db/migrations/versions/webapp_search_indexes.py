@@ -1,7 +1,7 @@
 """Full-text search over calls (calls.search_text, FTS5 / tsvector) and indexes of the review pages
 
 Revision ID: webapp_search_indexes
-Revises: digest_claim_owner
+Revises: security_sessions_throttle
 Create Date: 2026-12-01 04:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "webapp_search_indexes"
-down_revision: str | None = "digest_claim_owner"
+down_revision: str | None = "security_sessions_throttle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
