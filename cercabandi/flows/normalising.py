@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cercabandi.core.models import FundingCall, RawCall
 from cercabandi.db.models import Call, CrawlRun, Quarantine, RawRecord
 from cercabandi.db.repo import calls as calls_repo
+from cercabandi.flows.progress import report
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +144,13 @@ def normalise_source(
                 .group_by(RawRecord.native_id)
             ).all()
         )
+    report("normalise", "start", item=source_id, completed=0, total=len(todo))
     for batch in _chunks(todo, BATCH):
         with sessions() as session, session.begin():
             for raw_id in batch:
                 _normalise_one(session, raw_id, normalise, result, now=now, seen=seen, first_fetch=first_fetch)
+        report("normalise", "update", item=source_id, completed=result.processed, total=len(todo))
+    report("normalise", "done", item=source_id, note=f"{result.new} new, {result.changed} changed")
     result.changes = result.changes[:report_cap]
     result.quarantine = result.quarantine[:report_cap]
     return result
