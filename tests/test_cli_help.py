@@ -48,7 +48,7 @@ def test_db_upgrade_and_status(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("CERCABANDI_DATABASE_URL", raising=False)
     runner = CliRunner()
     before = runner.invoke(app, ["db", "status"])
-    assert before.exit_code == 1 and "cercabandi db upgrade" in before.output
+    assert before.exit_code == 2 and "cercabandi db upgrade" in before.output
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "cercabandi.sqlite3").exists()
