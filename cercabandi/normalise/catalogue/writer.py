@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR, write_csv
 from cercabandi.core.models import Project
 from cercabandi.core.vocab import label_it
 from cercabandi.normalise.catalogue.columns import EXPORT_HEADERS, FIELDS
@@ -58,8 +58,10 @@ def rejected_table(parsed: ParsedCatalogue) -> tuple[list[str], list[list[Cell]]
     return headers, rows
 
 
-def write_table(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    """CSV (UTF-8 with BOM, ';' as Italian Excel expects) or XLSX, by the file's extension."""
+def write_table(
+    path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, separator: str = DEFAULT_SEPARATOR
+) -> None:
+    """CSV (UTF-8 with BOM, ';' as Italian Excel expects, or ``separator``) or XLSX, by the file's extension."""
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
@@ -77,11 +79,10 @@ def write_table(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell
         return
     if suffix not in (".csv", ".txt"):
         raise ValueError(f"cannot write {path.name}: use a .csv or .xlsx file name")
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";")
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(["" if v is None else _csv_cell(v) for v in row])
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        write_csv(
+            fh, headers, ([None if v is None else _csv_cell(v) for v in row] for row in rows), separator=separator
+        )
 
 
 def _csv_cell(value: Cell) -> str:
