@@ -27,6 +27,7 @@ from cercabandi.flows.cli import main
 from cercabandi.flows.commands._progress import LineDisplay, LiveDisplay, elapsed
 from cercabandi.flows.progress import Step, listening, report
 from tests.flows.factories import add_sources, funding_call
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[1]
 # Anything but a newline below 0x20, and DEL: escape sequences, carriage returns, backspaces.
@@ -60,17 +61,6 @@ def matched_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     return {**env, "CERCABANDI_DATA_DIR": str(data), "TERM": "xterm-256color", "COLUMNS": "120"}
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill after a grace period: a loaded machine must not leave it running."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def _in_a_terminal(env: dict[str, str], *args: str, budget: float = 300) -> tuple[int, str]:
     """Run ``cercabandi ARGS`` with its output on a pseudo-terminal; its exit code and what it wrote."""
     master, slave = pty.openpty()
@@ -95,7 +85,7 @@ def _in_a_terminal(env: dict[str, str], *args: str, budget: float = 300) -> tupl
                 break
         code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
     finally:
-        _stop(process)
+        stop(process)  # terminate, then kill after a grace period
         os.close(master)
     return code, b"".join(chunks).decode("utf-8", errors="replace")
 
