@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 # Stats keys shared with the runner and the health checks.
 ERRORS = "cercabandi/errors"
 LISTING_INCOMPLETE = "cercabandi/listing_incomplete"
+FALLBACKS = "cercabandi/fallbacks"  # call pages read by the generic fallback (layout drift)
 
 
 def raw_call(**fields: Any) -> RawCall:

@@ -202,3 +202,48 @@ def test_invariants_of_every_item(make_spider: Any, index: int) -> None:
     for a in item.amounts:
         assert a.label in ("budget", "grant_min", "grant_max") and a.value.replace(".", "").isdigit()
     assert all(isinstance(v, str) for v in item.extra.values())
+
+
+# ------------------------------------------------ topic details as recorded on 24 Sep 2026 (issue #15)
+# Written from the shapes another project recorded from the live topic-details answers: the calls
+# of the European Defence Fund put every topic under one action whose budget (422 M EUR for
+# EDF-2026-DA) is the whole call's; the conditions arrive as HTML.
+EDF_SHARED_POT = {
+    "budgetOverviewJSONItem": {
+        "budgetTopicActionMap": {
+            "118001": [
+                {
+                    "action": "EDF-2026-DA-C4ISR-DAA, EDF-2026-DA-GROUND-IFS, EDF-2026-DA-SPACE-SSA - EDF-DA",
+                    "budgetYearMap": {"2026": 422000000},
+                    "maxContribution": 50000000,
+                }
+            ]
+        }
+    },
+    "conditions": '<div class="x"> Conditions <p>1. <strong>Admissibility</strong>: legal entities in Member'
+    " States.</p><p>2. Eligible countries: described in Annex B.</p></div>",
+}
+
+
+def _result(identifier: str) -> dict[str, Any]:
+    return {"metadata": {"identifier": [identifier]}}
+
+
+def test_a_budget_shared_by_the_calls_topics_is_not_the_topics_own() -> None:
+    amounts, extra = eu_sedia._parse_amounts(_result("EDF-2026-DA-GROUND-IFS"), EDF_SHARED_POT)
+    assert [(a.label, a.value) for a in amounts] == [("call_budget", "422000000"), ("grant_max", "50000000")]
+    assert extra["budget_shared_by"] == "EDF-2026-DA-C4ISR-DAA, EDF-2026-DA-GROUND-IFS, EDF-2026-DA-SPACE-SSA"
+
+
+def test_a_topics_own_budget_stays_its_budget() -> None:
+    detail = load_json(SOURCE, "topic-detail.json")["TopicDetails"]
+    amounts, extra = eu_sedia._parse_amounts(_result("CERV-2026-CHAR-LITI-ANTIRACISM"), detail)
+    assert ("budget", "4000000") in [(a.label, a.value) for a in amounts]
+    assert "budget_shared_by" not in extra
+
+
+def test_conditions_are_text_not_markup() -> None:
+    applicants = eu_sedia._parse_conditions(_result("EDF-2026-DA-GROUND-IFS"), EDF_SHARED_POT)
+    assert applicants == (
+        "Conditions\n1. Admissibility: legal entities in Member States.\n2. Eligible countries: described in Annex B."
+    )

@@ -179,3 +179,21 @@ def test_invariants_of_every_item(make_spider: Any, native_id: str) -> None:
     assert item.fetched_at.tzinfo is not None and item.territory == "Lombardia"
     assert {d.label for d in item.dates} <= {"published", "opening", "deadline"}
     assert item.payload["index"]["codice_bando"] == native_id
+
+
+def test_the_dotazione_finanziaria_section_gives_the_budget(make_spider: Any) -> None:
+    """Issue #15: ``build_call`` kept ``amounts=[]`` while ``#dotazioni`` states the budget."""
+    _, items = _crawl(make_spider, detail_page="detail-dotazioni.html")
+    tertium = validate_item(next(i for i in items if i.native_id == "RLP12026052483"))
+    assert [(a.label, a.value) for a in tertium.amounts] == [("budget", "1.000.000,00")]
+
+
+def test_the_older_layout_gives_status_and_the_page_deadline(make_spider: Any) -> None:
+    """Issue #15: the 2021 layout (``small.badge``, lines without data-entity) lost status and deadline."""
+    spider, items = _crawl(make_spider, detail_page="detail-2021.html")
+    old = validate_item(next(i for i in items if i.native_id == "RLP12026052483"))
+    assert old.status == "Aperto"
+    deadline = [d.value for d in old.dates if d.label == "deadline"]
+    assert deadline == ["Scade il: 29/10/2021 ,"]
+    assert old.extra["closing_text"] == "Scade il: 29/10/2021 ,"
+    assert spider.crawler.stats.get_value("cercabandi/errors/detail_unrecognised") is None

@@ -22,15 +22,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+from parsel import Selector
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Labelled, RawCall
 from cercabandi.crawlers.base import CercabandiSpider, labelled, raw_call
+from cercabandi.crawlers.textfacts import node_text
 
 SEARCH_URL = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
 TOPIC_PAGE = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/"
@@ -223,16 +226,21 @@ def _parse_amounts(
         return [], {}
     identifier = _first(result, "identifier") or ""
     actions = [a for group in (overview.get("budgetTopicActionMap") or {}).values() for a in group or []]
-    mine = [a for a in actions if str(a.get("action") or "").startswith(identifier)] or actions[:1]
+    mine = [a for a in actions if identifier and identifier in str(a.get("action") or "")] or actions[:1]
     amounts: list[Labelled] = []
     extra: dict[str, str] = {}
     for action in mine:
+        sharing = _sharing_topics(action, identifier)
+        # A pot shared by several topics (EDF-2026-DA: 422 M EUR for all) is not this topic's budget.
+        label = "call_budget" if sharing else "budget"
+        if sharing:
+            extra["budget_shared_by"] = ", ".join(sharing)
         years = {str(k): str(v) for k, v in (action.get("budgetYearMap") or {}).items() if v not in (None, "")}
         if len(years) == 1:
-            amounts += labelled("budget", next(iter(years.values())))
+            amounts += labelled(label, next(iter(years.values())))
         elif years:
             with contextlib.suppress(ValueError):
-                amounts += labelled("budget", str(sum(float(v) for v in years.values())).removesuffix(".0"))
+                amounts += labelled(label, str(sum(float(v) for v in years.values())).removesuffix(".0"))
             extra["budget_by_year"] = json.dumps(years, sort_keys=True)
         for key, label in (("minContribution", "grant_min"), ("maxContribution", "grant_max")):
             value = action.get(key)
@@ -243,6 +251,21 @@ def _parse_amounts(
     return amounts, extra
 
 
+_TOPIC_ID = re.compile(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+){3,}\b")
+
+
+def _sharing_topics(action: dict[str, Any], identifier: str) -> list[str]:
+    """The topics an action's budget is shared with: empty when the budget is this topic's own.
+
+    An action naming several topic identifiers, or naming others but not this one, holds the
+    budget of the whole call.
+    """
+    named = list(dict.fromkeys(_TOPIC_ID.findall(str(action.get("action") or ""))))
+    if not named or named == [identifier]:
+        return []
+    return named
+
+
 def _parse_body(result: dict[str, Any], detail: dict[str, Any] | None = None) -> str | None:
     if detail and detail.get("description"):
         return str(detail["description"])
@@ -250,9 +273,17 @@ def _parse_body(result: dict[str, Any], detail: dict[str, Any] | None = None) ->
 
 
 def _parse_conditions(result: dict[str, Any], detail: dict[str, Any] | None = None) -> str | None:
+    """Who may apply, as text: the portal sends the conditions as HTML (``<div class="x"> Conditions <p>…``)."""
     if detail and detail.get("conditions"):
-        return str(detail["conditions"])
-    return _first(result, "topicConditions")
+        return _as_text(str(detail["conditions"]))
+    return _as_text(_first(result, "topicConditions"))
+
+
+def _as_text(html: str | None) -> str | None:
+    if not html or "<" not in html:
+        return html
+    body = Selector(text=html).xpath("//body")
+    return node_text(body[0] if body else None) or None
 
 
 def _parse_programme(result: dict[str, Any], detail: dict[str, Any] | None = None) -> str | None:

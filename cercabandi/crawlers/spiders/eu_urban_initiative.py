@@ -17,7 +17,7 @@ from cercabandi.crawlers.htmlcalls import (
     raw_call_from_box_page,
 )
 
-SITE = "https://urban-initiative.eu"
+SITE = "https://www.urban-initiative.eu"
 LISTING = f"{SITE}/calls-proposals"
 CALL_PATH = re.compile(r"^/calls-proposals/[^/]+$")
 ISSUER = "European Urban Initiative (European Commission, DG REGIO; Entrusted Entity: Hauts-de-France Region)"
@@ -59,7 +59,7 @@ def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCal
 
 class EuUrbanInitiativeSpider(HtmlCallsSpider):
     name = "eu_urban_initiative"
-    allowed_domains = ("urban-initiative.eu",)
+    allowed_domains = ("www.urban-initiative.eu", "urban-initiative.eu")
     listing_url = LISTING
     card_css = ".views-row, article, .card"
     detail_path = CALL_PATH

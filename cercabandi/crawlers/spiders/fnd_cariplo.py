@@ -27,7 +27,8 @@ from cercabandi.crawlers.spiderkit import report_problem
 
 SITE = "https://www.fondazionecariplo.it"
 LISTING = f"{SITE}/it/bandi.html"
-CALL_PATH = re.compile(r"^/it/bandi/.+\.html$")
+# A call page, not a category of calls ("/it/bandi/bandi-ricerca-scientifica.html" lists calls).
+CALL_PATH = re.compile(r"^/it/bandi/(?:[^/]+/)*(?!bandi-)[^/]+\.html$")
 ISSUER = "Fondazione Cariplo"
 FIELDS: dict[str, tuple[str, str]] = {
     "scadenza": ("dates", "deadline"),
