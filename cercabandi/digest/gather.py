@@ -116,6 +116,8 @@ def source_alerts(session: Session, *, now: datetime, tz: tzinfo) -> tuple[Sourc
             detail = f" ({latest.problems[0]})" if latest.problems else ""
             alerts.append(SourceAlert(source.id, source.name, f"ultima raccolta non riuscita il {when}{detail}"))
             continue
+        if latest.status == "degraded":  # calls arrive, read by the generic fallback: the site changed
+            alerts.append(SourceAlert(source.id, source.name, "pagine lette con la lettura generica: sito cambiato"))
         info = SOURCES.get(source.id)
         silent_after = timedelta(days=info.silent_after_days if info else 7)
         news = last_news.get(source.id)

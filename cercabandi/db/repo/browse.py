@@ -482,7 +482,7 @@ def review_progress(session: Session, now: datetime) -> ReviewProgress:
 class SourceHealth:
     id: str
     name: str
-    state: str  # ok | failing | silent | never
+    state: str  # ok | degraded | failing | silent | never
     last_success_at: datetime | None
     last_item_count: int | None
     last_run: CrawlRun | None
@@ -530,6 +530,8 @@ def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[So
             state = "never"
         elif last_run is not None and last_run.status in ("failing", "failed"):
             state = "failing"
+        elif last_run is not None and last_run.status == "degraded":
+            state = "degraded"
         elif last_success is None or now - last_success > silent_after:
             state = "silent"
         else:
@@ -549,7 +551,7 @@ def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[So
                 quarantined=int(quarantined.get(source_id, 0)),
             )
         )
-    severity = {"failing": 0, "silent": 1, "never": 2, "ok": 3}
+    severity = {"failing": 0, "degraded": 1, "silent": 2, "never": 3, "ok": 4}
     result.sort(key=lambda h: (severity[h.state], h.name.lower()))
     return result
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from cercabandi.db.repo.raw import FILL_FIELDS
 from cercabandi.flows.context import console, err_console, load_context
 
-_STATUS_STYLE = {"ok": "green", "failing": "yellow", "failed": "red", "skipped": "dim"}
+_STATUS_STYLE = {"ok": "green", "degraded": "yellow", "failing": "yellow", "failed": "red", "skipped": "dim"}
 
 if TYPE_CHECKING:
     from cercabandi.flows.crawling import SourceSummary
@@ -70,19 +70,19 @@ def crawl_cmd(
             err_console.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from exc
     print_summary(summaries)
-    if any(s.status not in ("ok", "skipped") for s in summaries):
+    if any(s.status not in ("ok", "degraded", "skipped") for s in summaries):  # degraded: calls still came
         raise typer.Exit(1)
 
 
 def print_summary(summaries: list[SourceSummary]) -> None:
     table = Table(title="Crawl summary")
-    for column in ("source", "status", "items", "new", "changed", "errors", "complete", "seconds"):
+    for column in ("source", "status", "items", "new", "changed", "errors", "fallbacks", "complete", "seconds"):
         table.add_column(column, justify="right" if column not in ("source", "status") else "left")
     for s in summaries:
         style = _STATUS_STYLE.get(s.status, "")
         table.add_row(
             s.source, f"[{style}]{s.status}[/]", str(s.items), str(s.new), str(s.changed), str(s.errors),
-            "yes" if s.complete else "no", f"{s.seconds:.1f}",
+            str(s.fallbacks), "yes" if s.complete else "no", f"{s.seconds:.1f}",
         )  # fmt: skip
     console.print(table)
     rated = [s for s in summaries if s.fill_rates]
