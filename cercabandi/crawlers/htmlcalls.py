@@ -23,7 +23,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Attachment, Labelled, RawCall
-from cercabandi.crawlers.base import CercabandiSpider
+from cercabandi.crawlers.base import LISTED, CercabandiSpider
 from cercabandi.crawlers.fallback import FALLBACK, GenericReading, count_fallback, marked_fallback, read_generic
 from cercabandi.crawlers.spiderkit import MainPdfMixin, attachment, report_problem
 from cercabandi.crawlers.textfacts import (
@@ -241,6 +241,11 @@ class HtmlCallsSpider(MainPdfMixin, CercabandiSpider):
                 report_problem(
                     self, "empty_listing", f"{response.url}: no links to calls found, the list changed?", listing=True
                 )
+            return
+        if self._pages == 1:
+            self.stat(LISTED, len(links))
+        if self.check:  # a live check reads one call page of the first listing page, nothing more
+            yield self.detail_request(links[0])
             return
         self._calls += len(links)
         for link in links:

@@ -32,7 +32,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Labelled, RawCall
-from cercabandi.crawlers.base import CercabandiSpider, labelled, raw_call
+from cercabandi.crawlers.base import LISTED, CercabandiSpider, labelled, raw_call
 from cercabandi.crawlers.textfacts import node_text
 
 SEARCH_URL = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
@@ -416,7 +416,7 @@ class EuSediaSpider(CercabandiSpider):
         self.results.extend(r for r in results if isinstance(r, dict))
         self.crawler.stats.set_value("cercabandi/listing_total", total)  # type: ignore[union-attr]
         # Count what arrived rather than trusting pageSize: the API caps it silently.
-        if len(self.results) < total and page < MAX_PAGES:
+        if len(self.results) < total and page < MAX_PAGES and not self.check:
             if not results:
                 self.mark_incomplete(f"search page {page} is empty but the API announced {total} results")
             else:
@@ -436,7 +436,8 @@ class EuSediaSpider(CercabandiSpider):
         stats.set_value("cercabandi/listing_records", len(self.results))
         for reason, count in counts.items():
             stats.set_value(f"cercabandi/skipped/{reason}", count)
-        for native_id, result in kept:
+        stats.set_value(LISTED, len(self.results))
+        for native_id, result in kept[:1] if self.check else kept:  # a live check reads one topic
             previous = self.previous(native_id)
             if previous is not None and self._unchanged(previous, result):
                 stats.inc_value("cercabandi/carried_over")

@@ -22,7 +22,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from cercabandi.core.models import Labelled, RawCall
-from cercabandi.crawlers.base import CercabandiSpider
+from cercabandi.crawlers.base import LISTED, CercabandiSpider
 from cercabandi.crawlers.browser import BrowserFallbackMixin, looks_blocked
 from cercabandi.crawlers.spiderkit import report_problem
 from cercabandi.crawlers.textfacts import PageShapeError, clean, node_text, slugify
@@ -205,7 +205,9 @@ class ItItaliadomaniSpider(BrowserFallbackMixin, CercabandiSpider):
             self._seen.add(item.native_id)
             yield item
         offset = offset_of(response.url)
-        if rows >= PAGE_SIZE and fresh and offset // PAGE_SIZE + 1 < MAX_PAGES:
+        if offset == 0:
+            self.stat(LISTED, rows)
+        if rows >= PAGE_SIZE and fresh and offset // PAGE_SIZE + 1 < MAX_PAGES and not self.check:
             yield self.page_request(page_url(offset + PAGE_SIZE), callback=self.parse)
         elif rows == 0 and offset == 0:
             report_problem(

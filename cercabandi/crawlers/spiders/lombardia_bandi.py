@@ -28,7 +28,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Attachment, Labelled, RawCall
-from cercabandi.crawlers.base import CercabandiSpider, labelled, raw_call
+from cercabandi.crawlers.base import LISTED, CercabandiSpider, labelled, raw_call
 from cercabandi.crawlers.fallback import FALLBACK, GenericReading, count_fallback, read_generic
 from cercabandi.crawlers.textfacts import amount_facts, date_facts, node_text
 
@@ -301,6 +301,14 @@ class LombardiaBandiSpider(CercabandiSpider):
                 raise ValueError("not a JSON list of rows")
         except ValueError as exc:
             self.mark_incomplete(f"index page at offset {offset} unreadable: {exc}")
+            yield from self.after_index()
+            return
+        if offset == 0:
+            self.stat(LISTED, len(rows))
+        if self.check:  # a live check reads one call page: the first row that has one worth reading
+            self.waiting = [
+                r for r in rows if isinstance(r, dict) and r.get("codice_bando") and wants_detail(r, self.now)
+            ][:1]
             yield from self.after_index()
             return
         for row in rows:

@@ -40,6 +40,12 @@ def crawl_cmd(
         min=1,
         help="Spider processes at once, one source each (default: the CERCABANDI_CRAWL_JOBS setting, 3).",
     ),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Live check, nothing stored: one listing page and one call page per source; prints whether the "
+        "site answered, the entries listed, the fields read and whether the generic fallback was needed.",
+    ),
 ) -> None:
     """Crawl funding-call publishers into the raw store and show a per-source summary with fill rates."""
     from cercabandi.flows.crawling import crawl_sources  # Scrapy: loaded only when crawling
@@ -47,6 +53,9 @@ def crawl_cmd(
     if replay is not None and not replay.is_dir():
         err_console.print(f"[red]Replay directory {replay} does not exist.[/]")
         raise typer.Exit(2)
+    if check:
+        check_cmd(sources, replay, jobs)
+        return
     ctx = load_context()
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
@@ -71,6 +80,35 @@ def crawl_cmd(
             raise typer.Exit(2) from exc
     print_summary(summaries)
     if any(s.status not in ("ok", "degraded", "skipped") for s in summaries):  # degraded: calls still came
+        raise typer.Exit(1)
+
+
+def check_cmd(sources: list[str] | None, replay: Path | None, jobs: int | None) -> None:
+    """``crawl --check``: print per source what one listing page and one call page gave; exit 1 on a problem."""
+    from cercabandi.flows.checking import check_sources
+
+    settings = load_context().settings
+    with console.status("checking one listing page and one call page per source…"):
+        try:
+            checks = check_sources(
+                sources or None, contact_email=settings.contact_email, replay_dir=replay, jobs=jobs or 3
+            )
+        except ValueError as exc:
+            err_console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from exc
+    table = Table(title="Live check: one listing page and one call page per source")
+    for column in ("source", "reachable", "listed", "fields found", "fallback"):
+        table.add_column(column, justify="right" if column == "listed" else "left")
+    for c in checks:
+        table.add_row(
+            c.source, "[green]yes[/]" if c.reachable else "[red]no[/]", str(c.listed),
+            ", ".join(c.fields) or "[red]none[/]", "[yellow]yes[/]" if c.fallback else "no",
+        )  # fmt: skip
+    console.print(table)
+    for c in checks:
+        for problem in c.problems:
+            console.print(f"[yellow]{c.source}: {problem}[/]")
+    if not all(c.healthy for c in checks):
         raise typer.Exit(1)
 
 
