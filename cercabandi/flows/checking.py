@@ -5,7 +5,8 @@ of its listing and one call page, politely (one request at a time, the spider's 
 retries beyond one, no PDFs), and writes into a throw-away folder, never into the raw store or the
 database. What comes back per source: whether the site answered, how many entries the listing page
 had, which fields the record read has filled, and whether the generic fallback had to read it.
-With ``replay_dir`` the same runs against recorded pages (offline: that is how it is tested).
+With ``replay_dir`` the same runs against recorded pages (offline: that is how it is tested); with
+``record_dir`` the pages fetched are kept as a small real sample of every source.
 """
 
 from __future__ import annotations
@@ -71,13 +72,21 @@ def summarise_check(source: str, result: SpiderResult) -> SourceCheck:
 
 
 def check_one(
-    source: str, *, folder: Path, contact_email: str, replay_url: str | None, now: datetime, timeout: float
+    source: str,
+    *,
+    folder: Path,
+    contact_email: str,
+    replay_url: str | None,
+    record_dir: Path | None,
+    now: datetime,
+    timeout: float,
 ) -> SourceCheck:
     result = run_spider(
         source,
         raw_dir=folder,
         contact_email=contact_email,
         replay_url=replay_url,
+        record_dir=record_dir,
         spider_args={"now": now.isoformat(), "check": "yes", "pdfs": "no", "max_pages": "1"},
         settings=CHECK_SETTINGS,
         timeout=timeout,
@@ -90,11 +99,16 @@ def check_sources(
     *,
     contact_email: str,
     replay_dir: Path | None = None,
+    record_dir: Path | None = None,
     now: datetime | None = None,
     jobs: int = 3,
     timeout: float = CHECK_TIMEOUT,
 ) -> list[SourceCheck]:
-    """Check ``source_ids`` (default: every source with a spider), ``jobs`` hosts at a time, in source order."""
+    """Check ``source_ids`` (default: every source with a spider), ``jobs`` hosts at a time, in source order.
+
+    With ``record_dir`` the pages fetched are also written there in the replay layout: a small real
+    sample of every source, which the tests replay when present (``tests/crawlers/test_live_sample.py``).
+    """
     sources = resolve_sources(source_ids, replay_dir=replay_dir)
     replay: AbstractContextManager[ReplayServer | None] = (
         serving(catalogue=catalogue_for(replay_dir)) if replay_dir else nullcontext()
@@ -110,6 +124,7 @@ def check_sources(
                     folder=Path(folder),
                     contact_email=contact_email,
                     replay_url=url,
+                    record_dir=record_dir,
                     now=moment,
                     timeout=timeout,
                 )

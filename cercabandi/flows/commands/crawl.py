@@ -54,7 +54,7 @@ def crawl_cmd(
         err_console.print(f"[red]Replay directory {replay} does not exist.[/]")
         raise typer.Exit(2)
     if check:
-        check_cmd(sources, replay, jobs)
+        check_cmd(sources, replay, record, jobs)
         return
     ctx = load_context()
     with Progress(
@@ -83,7 +83,7 @@ def crawl_cmd(
         raise typer.Exit(1)
 
 
-def check_cmd(sources: list[str] | None, replay: Path | None, jobs: int | None) -> None:
+def check_cmd(sources: list[str] | None, replay: Path | None, record: Path | None, jobs: int | None) -> None:
     """``crawl --check``: print per source what one listing page and one call page gave; exit 1 on a problem."""
     from cercabandi.flows.checking import check_sources
 
@@ -91,8 +91,9 @@ def check_cmd(sources: list[str] | None, replay: Path | None, jobs: int | None) 
     with console.status("checking one listing page and one call page per source…"):
         try:
             checks = check_sources(
-                sources or None, contact_email=settings.contact_email, replay_dir=replay, jobs=jobs or 3
-            )
+                sources or None, contact_email=settings.contact_email, replay_dir=replay, record_dir=record,
+                jobs=jobs or 3,
+            )  # fmt: skip
         except ValueError as exc:
             err_console.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from exc
