@@ -19,7 +19,7 @@ from typing import Any
 
 import scrapy
 
-from cercabandi.core.models import Attachment, Labelled, RawCall
+from cercabandi.core.models import Labelled, RawCall
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +40,6 @@ def labelled(label: str, value: str | None) -> list[Labelled]:
     if value is None or not str(value).strip():
         return []
     return [Labelled(label=label, value=str(value))]
-
-
-def attachment(url: str, title: str | None = None, media_type: str | None = None) -> Attachment:
-    return Attachment(url=url, title=title, media_type=media_type)
 
 
 def parse_now(value: str | datetime | None) -> datetime:

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from cercabandi.crawlers.base import FALLBACKS, LISTED
-from cercabandi.crawlers.replay import ReplayServer, catalogue_for, serving
+from cercabandi.crawlers.replay import ReplayServer, serving
 from cercabandi.crawlers.runner import SpiderResult, run_spider
 from cercabandi.db.repo.raw import FILL_FIELDS, fill_rates, read_raw_file
 from cercabandi.flows.crawling import resolve_sources
+from cercabandi.flows.replaying import catalogue_for
 
 CHECK_TIMEOUT = 180.0  # seconds per source: two or three pages, slowly
 CHECK_SETTINGS: dict[str, Any] = {

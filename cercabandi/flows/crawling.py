@@ -26,11 +26,12 @@ from sqlalchemy import inspect
 
 from cercabandi.core.models import utcnow
 from cercabandi.core.sources import SOURCES
-from cercabandi.crawlers.replay import ReplayCatalogue, ReplayServer, catalogue_for, recorded_sources, serving
+from cercabandi.crawlers.replay import ReplayCatalogue, ReplayServer, serving
 from cercabandi.crawlers.runner import DEFAULT_TIMEOUT, SpiderResult, run_spider
 from cercabandi.db.models import CrawlRun
 from cercabandi.db.repo import raw as raw_repo
 from cercabandi.db.session import transaction
+from cercabandi.flows.replaying import catalogue_for, recorded_sources
 
 DEFAULT_JOBS = 3  # spider processes at once (the crawl_jobs setting)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cercabandi.crawlers.replay import recorded_sources
+from cercabandi.flows.replaying import recorded_sources
 from tests.conftest import SHARED_DATA
 from tests.crawlers.test_crawl2_replay import cli
 from tests.crawlers.test_crawl_check import check_rows
