@@ -7,13 +7,13 @@ import json
 from typing import Any
 
 import pytest
-from crawler_testing import file_response, fixture, load_json
 from scrapy.http import Request
 
 from cercabandi.core.models import RawCall
 from cercabandi.crawlers.pipelines import validate_item
 from cercabandi.crawlers.spiders import eu_sedia
 from cercabandi.crawlers.spiders.eu_sedia import EuSediaSpider
+from tests.crawlers.kit import check_invariants, file_response, fixture, load_json
 
 SOURCE = "eu_sedia"
 
@@ -194,13 +194,12 @@ def _all_items(make_spider: Any) -> list[RawCall]:
 @pytest.mark.parametrize("index", range(5))
 def test_invariants_of_every_item(make_spider: Any, index: int) -> None:
     item = _all_items(make_spider)[index]
-    assert item.source == SOURCE and item.url.startswith("https://")
-    assert item.fetched_at.tzinfo is not None
+    check_invariants(item, SOURCE)
     assert item.payload["search"]["metadata"] and "apiVersion" not in item.payload["search"]
     for d in item.dates:
         assert d.label in ("opening", "deadline") or d.label.startswith("deadline: ")
     for a in item.amounts:
-        assert a.label in ("budget", "grant_min", "grant_max") and a.value.replace(".", "").isdigit()
+        assert a.label in ("budget", "call_budget", "grant_min", "grant_max") and a.value.replace(".", "").isdigit()
     assert all(isinstance(v, str) for v in item.extra.values())
 
 

@@ -7,7 +7,7 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from cercabandi.crawlers.spiders.eu_urban_initiative import EuUrbanInitiativeSpider
-from tests.crawlers.fixture_responses import (
+from tests.crawlers.kit import (
     check_expected,
     detail,
     fixture_response,

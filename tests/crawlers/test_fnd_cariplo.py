@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cercabandi.crawlers.spiders.fnd_cariplo import FndCariploSpider
-from tests.crawlers.fixture_responses import (
+from tests.crawlers.kit import (
     check_expected,
     detail,
     fixture_response,

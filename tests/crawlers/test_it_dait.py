@@ -10,7 +10,7 @@ import pytest
 from cercabandi.core.models import RawCall
 from cercabandi.crawlers.htmlcalls import Page
 from cercabandi.crawlers.spiders.it_dait import ItDaitSpider, build_item, kind_of
-from tests.crawlers.fixture_responses import (
+from tests.crawlers.kit import (
     FETCHED_AT,
     check_expected,
     detail,

@@ -6,7 +6,7 @@ import pytest
 
 from cercabandi.crawlers.browser import CHROMIUM, browser_context, looks_blocked, playwright_settings
 from cercabandi.crawlers.spiders.it_italiadomani import ItItaliadomaniSpider, page_url
-from tests.crawlers.fixture_responses import check_expected, fixture_response, labels, split_output
+from tests.crawlers.kit import check_expected, fixture_response, labels, split_output
 
 SOURCE = "it_italiadomani"
 

@@ -9,7 +9,6 @@ body, marked ``extra["extraction"] = "fallback"`` and counted in the crawl stats
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -25,7 +24,7 @@ from cercabandi.crawlers.spiders.it_coesione import ItCoesioneSpider
 from cercabandi.crawlers.spiders.it_dait import ItDaitSpider
 from cercabandi.crawlers.spiders.it_italiadomani import ItItaliadomaniSpider
 from cercabandi.crawlers.spiders.lombardia_bandi import LombardiaBandiSpider
-from tests.crawlers.fixture_responses import FIXTURES, fixture_bytes, meta, split_output
+from tests.crawlers.kit import FIXTURES, fixture_bytes, meta, split_output
 
 
 def broken(html: str) -> str:
@@ -87,7 +86,7 @@ def test_a_call_page_with_broken_selectors_comes_through_the_fallback(
 
 
 def test_the_same_pages_unbroken_are_read_by_the_spiders_own_selectors(make_spider: Any) -> None:
-    from tests.crawlers.fixture_responses import fixture_response
+    from tests.crawlers.kit import fixture_response
 
     spider = make_spider(ItDaitSpider)
     (item,), _ = split_output(spider.parse_detail(fixture_response("it_dait", "detail_decree.html")))
@@ -98,7 +97,7 @@ def test_the_same_pages_unbroken_are_read_by_the_spiders_own_selectors(make_spid
 def test_a_bandi_online_page_with_broken_selectors_comes_through_the_fallback(make_spider: Any) -> None:
     spider = make_spider(LombardiaBandiSpider)
     row = {"codice_bando": "RLP12026052483", "titolo_bando": "Bando Tertium", "ente": "Regione Lombardia"}
-    url = json.loads((FIXTURES / "lombardia_bandi" / "meta.json").read_text())["inputs"]["detail.html"]["url"]
+    url = meta("lombardia_bandi", "detail.html")["url"]
     body = broken((FIXTURES / "lombardia_bandi" / "detail.html").read_text(encoding="utf-8"))
     response = HtmlResponse(url=url, body=body.encode(), encoding="utf-8", request=Request(url))
     (item,) = list(spider.parse_detail(response, row=row, url=url))
