@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from parsel import Selector
 
+from cercabandi.core.models import RawCall
 from cercabandi.crawlers.htmlcalls import applicant_sentences
 from cercabandi.crawlers.textfacts import amount_facts, date_facts, node_text
+from cercabandi.normalise.record import normalise_record
 
 # Sentences of the live Urban Initiative fourth-call page and of Bandi Online / EU calls, as
 # quoted in issue #15.
@@ -51,3 +56,23 @@ def test_blocks_of_minified_html_stay_apart() -> None:
     )
     body = Selector(text=html).xpath("//body")[0]
     assert node_text(body) == "Conditions\n1. Admissibility: legal entities.\n2. Annex B."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "opening", "deadline"),
+    [
+        (LAUNCHED_AND_CLOSED, "2026-02-25", "2026-06-15"),
+        (HOURS_FIRST, "2026-06-16", "2026-07-30"),
+    ],
+)
+def test_a_period_keeps_both_ends_through_normalisation(sentence: str, opening: str, deadline: str) -> None:
+    """The deadline of these periods was lost (labelled ``opening`` only): both ends now reach the call."""
+    now = datetime(2026, 11, 21, 2, tzinfo=UTC)
+    raw = RawCall(
+        source="eu_urban_initiative", url="https://www.urban-initiative.eu/x", fetched_at=now, native_id="x",
+        title="T", dates=date_facts(sentence),
+    )  # fmt: skip
+    call = normalise_record(raw, now=now, first_seen=now, last_seen=now)
+    rome = ZoneInfo("Europe/Rome")
+    assert call.opening_date is not None and call.opening_date.astimezone(rome).date().isoformat() == opening
+    assert [d.at.astimezone(rome).date().isoformat() for d in call.deadlines] == [deadline]
