@@ -48,14 +48,32 @@ def crawl_cmd(
     ),
 ) -> None:
     """Crawl funding-call publishers into the raw store and show a per-source summary with fill rates."""
-    from cercabandi.flows.crawling import crawl_sources  # Scrapy: loaded only when crawling
-
     if replay is not None and not replay.is_dir():
         err_console.print(f"[red]Replay directory {replay} does not exist.[/]")
         raise typer.Exit(2)
     if check:
         check_cmd(sources, replay, record, jobs)
         return
+    summaries = crawl_with_progress(
+        sources, replay=replay, record=record, http_cache=http_cache, run_key=run_key, jobs=jobs
+    )
+    print_summary(summaries)
+    if any(s.status not in ("ok", "degraded", "skipped") for s in summaries):  # degraded: calls still came
+        raise typer.Exit(1)
+
+
+def crawl_with_progress(
+    sources: list[str] | None,
+    *,
+    replay: Path | None,
+    record: Path | None,
+    http_cache: bool,
+    run_key: str | None,
+    jobs: int | None,
+) -> list[SourceSummary]:
+    """Crawl with a live line per source; a configuration problem exits with 2."""
+    from cercabandi.flows.crawling import crawl_sources  # Scrapy: loaded only when crawling
+
     ctx = load_context()
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
@@ -78,9 +96,7 @@ def crawl_cmd(
         except (ValueError, RuntimeError) as exc:
             err_console.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from exc
-    print_summary(summaries)
-    if any(s.status not in ("ok", "degraded", "skipped") for s in summaries):  # degraded: calls still came
-        raise typer.Exit(1)
+    return summaries
 
 
 def check_cmd(sources: list[str] | None, replay: Path | None, record: Path | None, jobs: int | None) -> None:
