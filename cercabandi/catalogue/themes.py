@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from cercabandi.catalogue.values import split_list
 from cercabandi.core.folding import fold_words
-from cercabandi.normalise.catalogue.values import split_list
 
 THEMES: dict[str, str] = {  # slug -> Italian label
     "urban_regeneration": "Rigenerazione urbana",
