@@ -19,6 +19,7 @@ from parsel import Selector
 
 from cercabandi.core.models import Labelled
 from cercabandi.core.months import MONTHS_EN, MONTHS_IT
+from cercabandi.core.vocab import AmountLabel, DateLabel
 
 
 class PageShapeError(ValueError):
@@ -180,18 +181,22 @@ def amount_facts(text: str) -> list[Labelled]:
     for sentence in sentences(text):
         has_money = bool(_MONEY.search(sentence)) and bool(_FIGURE.search(sentence))
         has_percent = bool(_PERCENT.search(sentence))
-        grant = [label for label, cue in (("grant_min", _GRANT_MIN), ("grant_max", _GRANT_MAX)) if cue.search(sentence)]
+        grant = [
+            label
+            for label, cue in ((AmountLabel.GRANT_MIN, _GRANT_MIN), (AmountLabel.GRANT_MAX, _GRANT_MAX))
+            if cue.search(sentence)
+        ]
         labels: list[str] = []
         # "up to a maximum of EUR 2 million ERDF co-financing" caps the grant: a sum bounded by
         # a grant cue is co-financing only when a rate is stated too.
         if _COFINANCING.search(sentence) and (has_percent or (has_money and not grant)):
-            labels.append("cofinancing")
+            labels.append(AmountLabel.COFINANCING)
         if has_money:
             labels += grant
             if not labels and _BUDGET.search(sentence):
-                labels.append("budget")
+                labels.append(AmountLabel.BUDGET)
             if not labels:
-                labels.append("amount")
+                labels.append(AmountLabel.AMOUNT)
         for label in labels:
             if (label, sentence) not in seen:
                 seen.add((label, sentence))
@@ -237,7 +242,7 @@ _CLOSING_NOTE = re.compile(
 
 def closing_notes(text: str) -> list[Labelled]:
     """Sentences saying a call stays open until its funds run out ("fino ad esaurimento fondi")."""
-    return [Labelled(label="closing_note", value=s) for s in sentences(text) if _CLOSING_NOTE.search(s)]
+    return [Labelled(label=DateLabel.CLOSING_NOTE, value=s) for s in sentences(text) if _CLOSING_NOTE.search(s)]
 
 
 def date_facts(text: str) -> list[Labelled]:
@@ -249,18 +254,18 @@ def date_facts(text: str) -> list[Labelled]:
     facts: list[Labelled] = []
     for sentence in sentences(text):
         if _CLOSING_NOTE.search(sentence):
-            facts.append(Labelled(label="closing_note", value=sentence))
+            facts.append(Labelled(label=DateLabel.CLOSING_NOTE, value=sentence))
         dates = _DATE.findall(sentence)
         if not dates:
             continue
         if len(dates) >= 2 and _PERIOD.search(sentence):
-            label = "period"
+            label = DateLabel.PERIOD
         elif _DEADLINE.search(sentence):
-            label = "deadline"
+            label = DateLabel.DEADLINE
         elif _OPENING.search(sentence):
-            label = "opening"
+            label = DateLabel.OPENING
         elif _PUBLISHED.search(sentence):
-            label = "published"
+            label = DateLabel.PUBLISHED
         else:
             continue
         facts.append(Labelled(label=label, value=sentence))

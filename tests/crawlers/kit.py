@@ -21,6 +21,7 @@ import scrapy
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 
 from cercabandi.core.models import RawCall
+from cercabandi.core.vocab import AmountLabel, DateLabel
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FETCHED_AT = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
@@ -122,8 +123,8 @@ def detail(spider: Any, source: str, name: str, listing_text: str = "") -> tuple
 
 # ------------------------------------------------------------------ every item
 
-DATE_LABELS = {"published", "opening", "deadline", "period", "closing_note"}
-AMOUNT_LABELS = {"budget", "call_budget", "grant_min", "grant_max", "cofinancing", "amount"}
+DATE_LABELS = {label.value for label in DateLabel}
+AMOUNT_LABELS = {label.value for label in AmountLabel}
 
 
 def check_invariants(item: RawCall, source: str) -> None:

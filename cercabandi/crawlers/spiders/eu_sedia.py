@@ -32,6 +32,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Labelled, RawCall
+from cercabandi.core.vocab import AmountLabel, DateLabel
 from cercabandi.crawlers.base import LISTED, CercabandiSpider, labelled, raw_call
 from cercabandi.crawlers.textfacts import node_text
 
@@ -187,7 +188,7 @@ def _parse_title(result: dict[str, Any]) -> str | None:
 
 
 def _parse_dates(result: dict[str, Any], detail: dict[str, Any] | None = None) -> list[Labelled]:
-    dates = labelled("opening", _first(result, "startDate"))
+    dates = labelled(DateLabel.OPENING, _first(result, "startDate"))
     deadlines = list(dict.fromkeys(_meta(result, "deadlineDate")))  # cascade calls repeat a date
     if not deadlines and detail:
         for action in detail.get("actions") or []:
@@ -195,12 +196,14 @@ def _parse_dates(result: dict[str, Any], detail: dict[str, Any] | None = None) -
         deadlines = list(dict.fromkeys(deadlines))
     model = (_first(result, "deadlineModel") or "").lower()
     if len(deadlines) == 1:
-        dates += labelled("deadline", deadlines[0])
+        dates += labelled(DateLabel.DEADLINE, deadlines[0])
     elif model == "two-stage" and len(deadlines) == 2:
-        dates += labelled("deadline: first stage", deadlines[0]) + labelled("deadline: second stage", deadlines[1])
+        dates += labelled(f"{DateLabel.DEADLINE}: first stage", deadlines[0]) + labelled(
+            f"{DateLabel.DEADLINE}: second stage", deadlines[1]
+        )
     else:
         for number, value in enumerate(deadlines, 1):
-            dates += labelled(f"deadline: cut-off {number}", value)
+            dates += labelled(f"{DateLabel.DEADLINE}: cut-off {number}", value)
     return dates
 
 
@@ -232,7 +235,7 @@ def _parse_amounts(
     for action in mine:
         sharing = _sharing_topics(action, identifier)
         # A pot shared by several topics (EDF-2026-DA: 422 M EUR for all) is not this topic's budget.
-        label = "call_budget" if sharing else "budget"
+        label = AmountLabel.CALL_BUDGET if sharing else AmountLabel.BUDGET
         if sharing:
             extra["budget_shared_by"] = ", ".join(sharing)
         years = {str(k): str(v) for k, v in (action.get("budgetYearMap") or {}).items() if v not in (None, "")}
@@ -242,7 +245,7 @@ def _parse_amounts(
             with contextlib.suppress(ValueError):
                 amounts += labelled(label, str(sum(float(v) for v in years.values())).removesuffix(".0"))
             extra["budget_by_year"] = json.dumps(years, sort_keys=True)
-        for key, label in (("minContribution", "grant_min"), ("maxContribution", "grant_max")):
+        for key, label in (("minContribution", AmountLabel.GRANT_MIN), ("maxContribution", AmountLabel.GRANT_MAX)):
             value = action.get(key)
             if value not in (None, "", 0, "0"):
                 amounts += labelled(label, str(value))

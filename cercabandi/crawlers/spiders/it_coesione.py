@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 
 from cercabandi.core.models import Labelled, RawCall
+from cercabandi.core.vocab import DateLabel
 from cercabandi.crawlers.htmlcalls import (
     HtmlCallsSpider,
     Page,
@@ -34,7 +35,7 @@ ISSUER = "Presidenza del Consiglio dei ministri - Dipartimento per le politiche 
 def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
     dates: list[Labelled] = []
     if page.published:
-        dates.append(Labelled(label="published", value=page.published))
+        dates.append(Labelled(label=DateLabel.PUBLISHED, value=page.published))
     dates.extend(date_facts(page.text))
     return raw_call_from_page(
         page,

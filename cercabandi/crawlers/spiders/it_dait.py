@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from cercabandi.core.models import Labelled, RawCall
+from cercabandi.core.vocab import DateLabel
 from cercabandi.crawlers.htmlcalls import HtmlCallsSpider, Page, applicant_sentences, raw_call_from_page
 from cercabandi.crawlers.textfacts import amount_facts, date_facts, sentences
 
@@ -83,11 +84,11 @@ def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCal
     kind, decree = kind_of(page.title, page.text)
     dates: list[Labelled] = []
     if page.published:
-        dates.append(Labelled(label="published", value=page.published))
+        dates.append(Labelled(label=DateLabel.PUBLISHED, value=page.published))
     elif listed := _LISTED_DATE.search(listing_text):
-        dates.append(Labelled(label="published", value=listed.group(0)))
+        dates.append(Labelled(label=DateLabel.PUBLISHED, value=listed.group(0)))
     # The news' own date ("Notizia 27 Luglio, 2026") is publication, not a deadline: only cue words count.
-    dates.extend(d for d in date_facts(page.text) if d.label != "published")
+    dates.extend(d for d in date_facts(page.text) if d.label != DateLabel.PUBLISHED)
     extra = {"kind": kind}
     if decree:
         extra["decree"] = decree

@@ -22,6 +22,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from cercabandi.core.models import Labelled, RawCall
+from cercabandi.core.vocab import DateLabel
 from cercabandi.crawlers.base import LISTED, CercabandiSpider
 from cercabandi.crawlers.browser import BrowserFallbackMixin, looks_blocked
 from cercabandi.crawlers.spiderkit import report_problem
@@ -128,9 +129,9 @@ def parse_item(row: Selector, *, base_url: str, fetched_at: datetime) -> RawCall
     measure, measure_text = parse_measure(row)
     dates = []
     if opening := pairs.get("data di apertura"):
-        dates.append(Labelled(label="opening", value=opening))
+        dates.append(Labelled(label=DateLabel.OPENING, value=opening))
     if closing := columns.get("data di chiusura") or pairs.get("data di chiusura"):
-        dates.append(Labelled(label="deadline", value=closing))
+        dates.append(Labelled(label=DateLabel.DEADLINE, value=closing))
     extra = {}
     if kind := pairs.get("tipologia"):
         extra["tipologia"] = kind

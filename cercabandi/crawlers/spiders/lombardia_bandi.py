@@ -28,6 +28,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Attachment, Labelled, RawCall
+from cercabandi.core.vocab import AmountLabel, DateLabel
 from cercabandi.crawlers.base import LISTED, CercabandiSpider, labelled, raw_call
 from cercabandi.crawlers.fallback import FALLBACK, GenericReading, count_fallback, read_generic
 from cercabandi.crawlers.textfacts import amount_facts, date_facts, node_text
@@ -133,10 +134,10 @@ def _parse_dates(page: Selector | None, row: dict[str, Any]) -> list[Labelled]:
     opening = _date_line(page, "apertura") if page is not None else None
     closing_input = _parse_close_date(page) if page is not None else None
     closing_line = _date_line(page, "chiusura") if page is not None else None
-    dates += labelled("published", published)
-    dates += labelled("opening", opening or row.get("apertura_adesione"))
+    dates += labelled(DateLabel.PUBLISHED, published)
+    dates += labelled(DateLabel.OPENING, opening or row.get("apertura_adesione"))
     # The hidden input holds date and hour unambiguously; the line is the fallback.
-    dates += labelled("deadline", closing_input or closing_line or row.get("chiusura_adesione"))
+    dates += labelled(DateLabel.DEADLINE, closing_input or closing_line or row.get("chiusura_adesione"))
     return dates
 
 
@@ -153,7 +154,7 @@ def _parse_amounts(page: Selector) -> list[Labelled]:
     if not block:
         return []
     text = node_text(block[0])
-    return amount_facts(text) or labelled("budget", _clean(text))
+    return amount_facts(text) or labelled(AmountLabel.BUDGET, _clean(text))
 
 
 def _parse_applicants(page: Selector) -> str | None:
