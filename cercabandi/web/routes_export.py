@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -18,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR, csv_bytes, separator_for
 from cercabandi.core.untrusted import neutralise_formula
 from cercabandi.core.vocab import Role, label_it
 from cercabandi.db.models import Call, User
@@ -111,15 +111,25 @@ def _filename(request: Request, ext: str) -> str:
 
 @router.get("/calls.csv")
 def export_csv(
-    request: Request, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+    request: Request,
+    sep: str = DEFAULT_SEPARATOR,
+    user: User = Depends(require(Role.VOLUNTEER)),
+    db: Session = Depends(get_db),
 ) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in export_rows(request, db, user):
-        writer.writerow([_cell(v) for v in row])
+    """``;``-separated UTF-8 with a BOM for Italian Excel; ``?sep=,`` (or ``tab``) for other tools."""
+    try:
+        separator = separator_for(sep)
+    except ValueError:
+        return error_page(
+            request,
+            400,
+            "Separatore non valido",
+            "Per il CSV usa sep=; (Excel in italiano), sep=, oppure sep=tab.",
+            user=user,
+        )
+    rows = ([_cell(v) for v in row] for row in export_rows(request, db, user))
     return Response(
-        buffer.getvalue(),
+        csv_bytes(COLUMNS, rows, separator=separator),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{_filename(request, "csv")}"'},
     )
