@@ -110,7 +110,8 @@ def test_log_in_triage_three_calls_with_the_keyboard_and_export_them(
     target = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(target)
     assert target.suffix == ".csv"
-    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(target.read_text(encoding="utf-8")))}
+    text = target.read_text(encoding="utf-8-sig")  # the Italian Excel dialect: BOM and ';'
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
     assert set(rows) == {DIGITALE, PINQUA, REGEN}
     assert rows[REGEN]["tag"] == "rigenerazione urbana, piazze"
     assert rows[REGEN]["pertinente"] == "1" and rows[REGEN]["scadenza"] == "2026-11-30 12:00"
