@@ -16,8 +16,8 @@ from cercabandi.catalogue.parse import (
     parse_grid,
 )
 from cercabandi.catalogue.table import CatalogueFileError, read_grid
-from cercabandi.catalogue.themes import THEMES
 from cercabandi.catalogue.writer import export_table, rejected_table, table_bytes
+from cercabandi.core.themes import THEMES  # re-exported: the vocabulary is defined once, in core
 
 __all__ = [
     "EXPORT_HEADERS",

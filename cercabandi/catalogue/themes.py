@@ -1,6 +1,6 @@
-"""Project themes: a small vocabulary of slugs, recognised in Italian wording.
+"""Project themes: the vocabulary of ``core.themes`` recognised in Italian wording.
 
-A "Temi" cell ("Rigenerazione urbana; CER") is mapped to these slugs; a theme nobody
+A "Temi" cell ("Rigenerazione urbana; CER") is mapped to its slugs; a theme nobody
 recognises is kept as written (lower case), so a person's own tags are not lost. For
 catalogues without a theme column (the PNRR open data), themes are derived from the CUP
 classification, or from the title and description when the classification is empty.
@@ -12,25 +12,7 @@ import re
 
 from cercabandi.catalogue.values import split_list
 from cercabandi.core.folding import fold_words
-
-THEMES: dict[str, str] = {  # slug -> Italian label
-    "urban_regeneration": "Rigenerazione urbana",
-    "social_housing": "Abitare sociale",
-    "welfare": "Welfare e inclusione",
-    "education": "Scuola e formazione",
-    "digital": "Digitalizzazione PA",
-    "mobility": "Mobilità",
-    "energy": "Energia e comunità energetiche",
-    "environment": "Ambiente e verde",
-    "culture": "Cultura",
-    "sport": "Sport",
-    "health": "Salute",
-    "research": "Ricerca e innovazione",
-    "business": "Imprese",
-    "youth": "Giovani",
-    "employment": "Lavoro",
-    "tourism": "Turismo",
-}
+from cercabandi.core.themes import theme_slug
 
 # Word starts (folded) that signal a theme.
 _KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -147,7 +129,6 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
 _PATTERNS = {
     slug: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")") for slug, words in _KEYWORDS.items()
 }
-_LABELS = {fold_words(label): slug for slug, label in THEMES.items()}
 
 
 def themes_in_text(text: str) -> list[str]:
@@ -160,11 +141,9 @@ def parse_themes(value: str) -> list[str]:
     """A "Temi" cell -> slugs; an item nobody recognises is kept as written, lower case."""
     result: dict[str, None] = {}
     for item in split_list(value.replace(",", ";")):
-        key = fold_words(item)
-        if key in THEMES or key.replace(" ", "_") in THEMES:
-            result.setdefault(key.replace(" ", "_"), None)
-        elif key in _LABELS:
-            result.setdefault(_LABELS[key], None)
+        slug = theme_slug(item)
+        if slug is not None:
+            result.setdefault(slug, None)
         else:
             found = themes_in_text(item)
             if found:

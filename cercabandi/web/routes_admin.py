@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cercabandi.core.folding import fold
+from cercabandi.core.themes import THEMES, theme_label, theme_slug
 from cercabandi.core.vocab import Frequency, Role, label_it
 from cercabandi.db.models import Comune, Project, User
 from cercabandi.db.repo import lists as lists_repo
-from cercabandi.db.repo import verdicts as verdicts_repo
 from cercabandi.db.repo.subscriptions import (
     EMAIL_RE,
     MAX_ITEM_CAP,
@@ -157,24 +158,76 @@ def account_password(
 # ------------------------------------------------------------ subscriptions
 
 
+PROJECT_PICKS = 20  # projects offered per search in the subscription form
+
+
 @router.get("/subscriptions")
 def subscriptions_page(
-    request: Request, user: User = Depends(require(Role.STAFF)), db: Session = Depends(get_db)
+    request: Request,
+    cerca_progetti: str = Query("", max_length=200),
+    user: User = Depends(require(Role.STAFF)),
+    db: Session = Depends(get_db),
 ) -> Response:
-    comuni = {c.istat: c.name for c in db.scalars(select(Comune))}
+    comuni = sorted(db.scalars(select(Comune)), key=lambda c: (fold(c.name), c.istat))
     subs = sorted(list_subscriptions(db), key=lambda s: (not s.active, s.email, s.id))
+    found, n_found = lists_repo.projects_page(db, q=cerca_progetti, limit=PROJECT_PICKS) if cerca_progetti else ([], 0)
     return render(
         request,
         "subscriptions.html",
         {
             "subscriptions": subs,
-            "comuni_names": comuni,
-            "comuni": [c for c, n_projects, _ in lists_repo.list_comuni(db) if n_projects],
+            "comuni_names": {c.istat: c.name for c in comuni},
+            "comuni": comuni,
             "frequencies": [(Frequency.DAILY.value, "Giornaliera"), (Frequency.WEEKLY.value, "Settimanale")],
-            "themes": verdicts_repo.known_tags(db),
+            "themes": list(THEMES.items()),
+            "theme_label": theme_label,
+            "project_query": cerca_progetti,
+            "found_projects": [project for project, _ in found],
+            "n_found": n_found,
         },
         user=user,
     )
+
+
+def _resolve_themes(values: list[str]) -> tuple[list[str], list[str]]:
+    """The slugs of the picked themes (slugs or Italian labels) and the values outside the vocabulary."""
+    slugs, unknown = [], []
+    for value in (v.strip() for v in values):
+        if value:
+            slug = theme_slug(value)
+            if slug:
+                slugs.append(slug)
+            else:
+                unknown.append(value)
+    return slugs, unknown
+
+
+def _unknown_names(db: Session, comuni: list[str], themes: list[str], project_ids: list[str]) -> list[str]:
+    """Italian messages for the comuni, themes and projects that do not exist."""
+    problems = []
+    unknown_comuni = [c for c in comuni if db.get(Comune, c) is None]
+    if unknown_comuni:
+        problems.append(f"Comuni sconosciuti: {', '.join(unknown_comuni)}.")
+    if themes:
+        problems.append(f"Temi sconosciuti: {', '.join(themes)}.")
+    unknown_projects = [p for p in project_ids if db.get(Project, p) is None]
+    if unknown_projects:
+        problems.append(f"Progetti sconosciuti: {', '.join(unknown_projects)}.")
+    return problems
+
+
+def _bad_settings(email: str, frequency: str, item_cap: int, min_score: float) -> list[str]:
+    """Checked here first to explain in Italian; the repository checks again (its messages are English)."""
+    problems = []
+    if not EMAIL_RE.match(email):
+        problems.append(f"Indirizzo e-mail non valido: «{email}».")
+    if frequency not in {f.value for f in Frequency}:
+        problems.append("Frequenza non valida.")
+    if not 1 <= item_cap <= MAX_ITEM_CAP:
+        problems.append(f"Il numero massimo di voci deve essere tra 1 e {MAX_ITEM_CAP}.")
+    if not 0.0 <= min_score <= 1.0:
+        problems.append("Il punteggio minimo deve essere tra 0 e 1.")
+    return problems
 
 
 @router.post("/subscriptions")
@@ -184,31 +237,18 @@ def subscriptions_create(
     name: str = Form(""),
     frequency: str = Form(Frequency.WEEKLY.value),
     comuni: list[str] = Form([]),
-    themes: str = Form(""),
-    projects: str = Form(""),
+    themes: list[str] = Form([]),
+    projects: list[str] = Form([]),
     item_cap: int = Form(20),
     min_score: float = Form(0.0),
     user: User = Depends(require(Role.STAFF)),
     db: Session = Depends(get_db),
 ) -> Response:
     email = email.strip()
-    project_ids = [p.strip() for p in projects.split(",") if p.strip()]
-    # Checked here first to explain in Italian; the repository checks again (its messages are English).
-    problems = []
-    if not EMAIL_RE.match(email):
-        problems.append(f"Indirizzo e-mail non valido: «{email}».")
-    if frequency not in {f.value for f in Frequency}:
-        problems.append("Frequenza non valida.")
-    unknown_comuni = [c for c in comuni if db.get(Comune, c) is None]
-    if unknown_comuni:
-        problems.append(f"Comuni sconosciuti: {', '.join(unknown_comuni)}.")
-    unknown_projects = [p for p in project_ids if db.get(Project, p) is None]
-    if unknown_projects:
-        problems.append(f"Progetti sconosciuti: {', '.join(unknown_projects)}.")
-    if not 1 <= item_cap <= MAX_ITEM_CAP:
-        problems.append(f"Il numero massimo di voci deve essere tra 1 e {MAX_ITEM_CAP}.")
-    if not 0.0 <= min_score <= 1.0:
-        problems.append("Il punteggio minimo deve essere tra 0 e 1.")
+    project_ids = [p.strip() for value in projects for p in value.split(",") if p.strip()]
+    theme_slugs, unknown_themes = _resolve_themes(themes)
+    problems = _unknown_names(db, comuni, unknown_themes, project_ids)
+    problems += _bad_settings(email, frequency, item_cap, min_score)
     if not problems:
         try:
             create_subscription(
@@ -217,7 +257,7 @@ def subscriptions_create(
                 now=now(request),
                 name=name,
                 comuni=comuni,
-                themes=[t.strip().lower() for t in themes.split(",") if t.strip()],
+                themes=theme_slugs,
                 projects=project_ids,
                 frequency=frequency,
                 item_cap=item_cap,
@@ -226,9 +266,8 @@ def subscriptions_create(
         except SubscriptionError as exc:
             db.rollback()
             problems.append(f"Iscrizione non valida: {exc}")
-    if problems:
-        for problem in problems:
-            flash(request, problem, "error")
+    if problems:  # one message: the page shows the last five, and every problem must be read
+        flash(request, " ".join(problems), "error")
         return redirect(request, "/subscriptions")
     db.commit()
     flash(request, f"Iscrizione di {email} registrata.")

@@ -40,7 +40,20 @@ HOSTILE = {
     "sql": "' OR 1=1; DROP TABLE users; --",
     "float": "nan",
 }
-QUERY_KEYS = ("page", "i", "q", "applicant", "comune", "status", "deadline_from", "token", "next", "level", "tag")
+QUERY_KEYS = (
+    "page",
+    "i",
+    "q",
+    "applicant",
+    "comune",
+    "status",
+    "deadline_from",
+    "token",
+    "next",
+    "level",
+    "tag",
+    "cerca_progetti",
+)
 BUDGET_SECONDS = 45.0  # per hostile value, for every route; a few seconds on a quiet machine
 
 

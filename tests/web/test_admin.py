@@ -6,10 +6,12 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cercabandi.db.models import Subscription, User
+from cercabandi.core.themes import THEMES
+from cercabandi.db.models import Comune, Subscription, User
 from tests.web.conftest import csrf_of, login
 from tests.web.seed import PASSWORD
 
@@ -164,8 +166,8 @@ def test_staff_manage_subscriptions(as_user: Callable[[str], TestClient], web_se
             "name": "Referente Rho",
             "frequency": "daily",
             "comuni": ["015182", "015118"],
-            "themes": "Rigenerazione urbana, giovani",
-            "projects": "J84E21000330001",
+            "themes": ["Rigenerazione urbana", "youth"],
+            "projects": ["J84E21000330001"],
             "item_cap": "15",
             "min_score": "0.3",
         },
@@ -183,9 +185,10 @@ def test_staff_manage_subscriptions(as_user: Callable[[str], TestClient], web_se
             0.3,
             True,
         )
-        assert sorted(sub.themes) == ["giovani", "rigenerazione urbana"]
+        assert sorted(sub.themes) == ["urban_regeneration", "youth"]  # slugs, as the projects' themes are stored
     page = client.get("/subscriptions").text
     assert "referente@comune.rho.mi.it" in page and "Rho" in page and "Legnano" in page and "0.30" in page
+    assert "Temi: Rigenerazione urbana, Giovani" in page
     client.post(f"/subscriptions/{sub.id}", data={"csrf_token": token, "action": "deactivate"})
     with web_sessions() as session:
         stored = session.get(Subscription, sub.id)
@@ -202,22 +205,63 @@ def test_bad_subscriptions_are_explained_and_not_stored(
 ) -> None:
     client = as_user("marco")
     token = csrf_of(client.get("/subscriptions").text)
-    client.post(
+    response = client.post(
         "/subscriptions",
         data={
             "csrf_token": token,
             "email": "non-una-mail",
             "comuni": ["999999"],
             "projects": "NOPE",
+            "themes": ["urban_regeneration", "astronautica"],
             "item_cap": "0",
             "min_score": "2",
         },
     )
+    assert response.status_code == 303, response.text[:3000]
     page = client.get("/subscriptions").text
-    for message in ("non valido", "Comuni sconosciuti", "Progetti sconosciuti", "tra 1 e 200", "tra 0 e 1"):
+    for message in (
+        "non valido",
+        "Comuni sconosciuti",
+        "Temi sconosciuti: astronautica",
+        "Progetti sconosciuti",
+        "tra 1 e 200",
+        "tra 0 e 1",
+    ):
         assert message in page
     with web_sessions() as session:
         assert session.scalar(select(Subscription)) is None
+
+
+def test_subscription_form_offers_theme_labels_comuni_by_name_and_a_project_search(
+    as_user: Callable[[str], TestClient], web_sessions: sessionmaker[Session]
+) -> None:
+    client = as_user("marco")
+    page = client.get("/subscriptions").text
+    for slug, label in THEMES.items():  # every theme of the vocabulary, picked by its Italian label
+        assert f'<input type="checkbox" name="themes" value="{slug}"> {escape(label)}</label>' in page
+    with web_sessions() as session:
+        comuni = list(session.scalars(select(Comune)))
+    assert len(comuni) == 133
+    for comune in comuni:  # every comune of the Città metropolitana, with or without projects, by name
+        assert f'<option value="{comune.istat}">{escape(comune.name)}</option>' in page
+    assert 'name="projects" value="J84E21000330001"' not in page  # nothing offered before a search
+    found = client.get("/subscriptions", params={"cerca_progetti": "associazioni livorno"}).text
+    assert '<input type="checkbox" name="projects" value="J84E21000330001">' in found
+    assert found.count('type="checkbox" name="projects"') == 1
+    assert "Nessun progetto trovato" in client.get("/subscriptions", params={"cerca_progetti": "zzzqqq"}).text
+    token = csrf_of(found)
+    client.post(
+        "/subscriptions",
+        data={
+            "csrf_token": token,
+            "email": "rho@comune.rho.mi.it",
+            "projects": ["J84E21000330001", ""],
+            "themes": ["urban_regeneration"],
+        },
+    )
+    with web_sessions() as session:
+        sub = session.scalar(select(Subscription))
+        assert sub is not None and (sub.projects, sub.themes) == (["J84E21000330001"], ["urban_regeneration"])
 
 
 def test_volunteer_cannot_manage_subscriptions(as_user: Callable[[str], TestClient]) -> None:

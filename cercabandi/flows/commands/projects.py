@@ -12,7 +12,6 @@ from cercabandi.catalogue import (
     EXPORT_HEADERS,
     FIELDS,
     PRESETS,
-    THEMES,
     CatalogueFileError,
     Issue,
     export_table,
@@ -22,6 +21,7 @@ from cercabandi.catalogue.values import parse_stage
 from cercabandi.core.comuni import resolve_comune, suggest_comuni
 from cercabandi.core.csv_export import DEFAULT_SEPARATOR, separator_for
 from cercabandi.core.models import Project, utcnow
+from cercabandi.core.themes import THEMES
 from cercabandi.core.vocab import label_it
 from cercabandi.db.repo.projects import get_project, list_projects, projects_with_cup
 from cercabandi.flows.catalogue import ImportOutcome, import_catalogue, write_table
