@@ -10,8 +10,10 @@ import pytest
 from digest_samples import CALLS, NOW, VERSIONS, staff_inputs
 
 from cercabandi.core.vocab import ReviewTag
+from cercabandi.db.models import Subscription
 from cercabandi.digest.build import build_digest, period_key, reminder_threshold
 from cercabandi.digest.changes import describe_changes
+from cercabandi.digest.gather import RunSnapshot, scope_label
 from cercabandi.digest.model import DeadlineFact, item_key
 from cercabandi.digest.reasons import explain
 from cercabandi.digest.tokens import (
@@ -275,3 +277,9 @@ def test_publisher_text_is_escaped_and_only_web_links_are_kept() -> None:
     assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
     assert "javascript:" not in rendered.html and "javascript:" not in rendered.text
     assert rendered.ics is not None and b"javascript:" not in rendered.ics
+
+
+def test_the_scope_names_themes_by_their_italian_label() -> None:
+    snapshot = RunSnapshot(projects={}, comune_names={}, latest_tags={}, assignments=(), source_alerts=())
+    subscription = Subscription(email="a@comune.rho.mi.it", themes=["urban_regeneration", "youth"])
+    assert scope_label(subscription, snapshot) == "i temi Rigenerazione urbana, Giovani"
