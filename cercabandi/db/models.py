@@ -341,6 +341,18 @@ class Assignment(Base):
     created_at: Mapped[datetime]
 
 
+class CallFollow(Base):
+    """A person follows a call: its changes go into the digest sent to their e-mail address."""
+
+    __tablename__ = "call_follows"
+    __table_args__ = (UniqueConstraint("user_id", "call_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
 # ------------------------------------------------------------------- digests
 
 

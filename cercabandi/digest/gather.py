@@ -2,9 +2,10 @@
 
 ``RunSnapshot`` holds what every subscription of a run shares (catalogue, reviews,
 assignments, source health); ``gather_inputs`` adds one subscription's matches,
-changes and history. Scope rule: a project is in scope when the subscription lists
-it, or when it lies in one of the subscription's comuni (if any are given) and has
-one of its themes (if any are given); no comuni, themes or projects = everything.
+changes and history, and the calls followed by the people with its address.
+Scope rule: a project is in scope when the subscription lists it, or when it lies
+in one of the subscription's comuni (if any are given) and has one of its themes
+(if any are given); no comuni, themes or projects = everything.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from cercabandi.db.models import (
     Source,
     Subscription,
 )
+from cercabandi.db.repo.follows import follows_of_email
 from cercabandi.digest.changes import parse_datetime, parse_deadlines, parse_decimal
 from cercabandi.digest.model import CallFacts, DigestInputs, MatchFact, SourceAlert, VersionFact
 
@@ -257,6 +259,8 @@ def gather_inputs(
         ):
             interest.add(call_id)
     interest = {c for c in interest if snapshot.latest_tags.get((c, None)) != ReviewTag.NOT_RELEVANT.value}
+    followed = followed_since(session, subscription)  # asked for by name: kept even if judged not relevant
+    interest |= set(followed)
 
     # What this recipient has been told, and since when about each call.
     told_at: dict[str, datetime] = {}
@@ -271,7 +275,7 @@ def gather_inputs(
         if told_call is not None and (told_call not in told_at or created_at < told_at[told_call]):
             told_at[told_call] = created_at
 
-    versions = _versions(session, set(told_at) | interest, told_at, subscription.created_at)
+    versions = _versions(session, set(told_at) | interest, {**followed, **told_at}, subscription.created_at)
 
     wanted = matched_calls | interest | {v.call_id for v in versions}
     calls = {row.id: _call_facts(row) for row in _chunked_calls(session, wanted)}
@@ -289,6 +293,19 @@ def gather_inputs(
         sent_keys=frozenset(sent_keys),
         source_alerts=snapshot.source_alerts,
     )
+
+
+def followed_since(session: Session, subscription: Subscription) -> dict[str, datetime]:
+    """Calls followed by the people with the subscription's address, each with when its news starts.
+
+    News of a followed call starts when it was followed (or when the subscription began, if later):
+    following a call does not replay its whole history.
+    """
+    starts: dict[str, datetime] = {}
+    for call_id, at in follows_of_email(session, subscription.email).items():
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at  # min() bypasses the UTC type on SQLite
+        starts[call_id] = max(at, subscription.created_at)
+    return starts
 
 
 def _chunked_calls(session: Session, ids: Iterable[str], size: int = 500) -> list[Call]:

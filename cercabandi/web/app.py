@@ -31,6 +31,7 @@ from cercabandi.web import (
     routes_dashboard,
     routes_export,
     routes_feedback,
+    routes_follow,
     routes_info,
     routes_triage,
 )
@@ -81,6 +82,7 @@ def create_app(
         routes_auth,
         routes_dashboard,
         routes_triage,
+        routes_follow,
         routes_browse,
         routes_export,
         routes_admin,

@@ -11,6 +11,7 @@ from cercabandi.core.folding import fold
 from cercabandi.core.themes import THEMES, theme_label, theme_slug
 from cercabandi.core.vocab import Frequency, Role, label_it
 from cercabandi.db.models import Comune, Project, User
+from cercabandi.db.repo import follows as follows_repo
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo.subscriptions import (
     EMAIL_RE,
@@ -118,8 +119,19 @@ def users_update(
 
 
 @router.get("/account")
-def account(request: Request, user: User = Depends(require(Role.VOLUNTEER))) -> Response:
-    return render(request, "account.html", {"calendar_url": calendar_url(request, user)}, user=user)
+def account(request: Request, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)) -> Response:
+    context = {
+        "calendar_url": calendar_url(request, user),
+        "followed": follows_repo.followed_calls(db, user.id),
+        "receives_digest": _receives_digest(db, user),
+    }
+    return render(request, "account.html", context, user=user)
+
+
+def _receives_digest(db: Session, user: User) -> bool:
+    """Whether an active subscription sends a digest to the person's address (where followed calls go)."""
+    email = (user.email or "").strip().lower()
+    return bool(email) and any(s.email.lower() == email for s in list_subscriptions(db, active_only=True))
 
 
 @router.post("/account/password")

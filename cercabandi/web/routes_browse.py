@@ -16,6 +16,7 @@ from cercabandi.core.search_text import Fragment, highlight, query_terms
 from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import ApplicantType, CallStatus, Level, ReviewReason, Role, label_it
 from cercabandi.db.models import Call, Comune, Project, Source, User
+from cercabandi.db.repo import follows as follows_repo
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo import triage as triage_repo
 from cercabandi.db.repo import verdicts as verdicts_repo
@@ -230,6 +231,7 @@ def call_detail(
             "match_base": f"{request.scope.get('root_path', '')}/calls/{quote(call.id, safe=':')}",
             "match_query": "",
             "share_url": call_page_url(request.app.state.settings.base_url, call.id),
+            "following": follows_repo.is_following(db, user.id, call.id),
         }
     )
     return render(request, "call.html", context, user=user)

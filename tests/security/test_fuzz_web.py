@@ -24,6 +24,7 @@ from cercabandi.web import (
     routes_dashboard,
     routes_export,
     routes_feedback,
+    routes_follow,
     routes_triage,
 )
 from tests.web.conftest import csrf_of, login
@@ -66,6 +67,7 @@ ROUTERS = [
         routes_dashboard,
         routes_export,
         routes_feedback,
+        routes_follow,
         routes_triage,
     )
 ]

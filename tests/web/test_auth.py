@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cercabandi.core.settings import Settings
 from cercabandi.db.models import User
-from cercabandi.web import routes_admin, routes_auth, routes_browse, routes_dashboard, routes_export, routes_triage
+from cercabandi.web import (
+    routes_admin,
+    routes_auth,
+    routes_browse,
+    routes_dashboard,
+    routes_export,
+    routes_follow,
+    routes_triage,
+)
 from cercabandi.web.app import SESSION_COOKIE, create_app
 from cercabandi.web.security import csrf_protect
 from tests.web.conftest import Clock, csrf_of, login
@@ -48,7 +56,10 @@ def test_anonymous_visitor_sees_only_the_login_page(client: TestClient, path: st
     assert "Bando" not in response.text
 
 
-ROUTERS = [m.router for m in (routes_admin, routes_auth, routes_browse, routes_dashboard, routes_export, routes_triage)]
+ROUTERS = [
+    m.router
+    for m in (routes_admin, routes_auth, routes_browse, routes_dashboard, routes_export, routes_follow, routes_triage)
+]
 
 
 def test_every_get_route_is_covered_by_the_anonymous_test() -> None:
