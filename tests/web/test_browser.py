@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cercabandi.crawlers.browser import CHROMIUM, CHROMIUM_ARGS
-from cercabandi.db.models import ReviewRow
+from cercabandi.db.models import ReviewRow, Subscription
 from tests.web.live import live_server
 from tests.web.seed import PASSWORD
 
@@ -127,9 +127,9 @@ def test_log_in_triage_three_calls_with_the_keyboard_and_export_them(
     ]
 
 
-def _log_in(page: Any, base: str, path: str = "/") -> None:
+def _log_in(page: Any, base: str, path: str = "/", username: str = "giulia") -> None:
     page.goto(f"{base}{path}")
-    page.fill("input[name=username]", "giulia")
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -224,3 +224,39 @@ def test_main_pages_fit_a_phone_and_pass_axe(browser_page: tuple) -> None:
     assert not problems, "\n".join(problems)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Vai al contenuto"
+
+
+def _serious_axe_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
+    return [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_subscription_pickers_and_following_a_call(browser_page: tuple, web_sessions: sessionmaker[Session]) -> None:
+    page, base = browser_page
+    _log_in(page, base, "/subscriptions", username="marco")
+    page.fill("input[name=cerca_progetti]", "associazioni livorno")
+    with page.expect_navigation():
+        page.click("button:has-text('Cerca progetti')")
+    page.get_by_label("Casa delle associazioni nell'ex scuola di via Livorno").check()
+    page.get_by_label("Rigenerazione urbana").check()
+    page.select_option("select[name=comuni]", label="Legnano")
+    page.fill("input[name=email]", "referente@comune.legnano.mi.it")
+    assert not _serious_axe_violations(page)
+    with page.expect_navigation():
+        page.click("button:has-text('Aggiungi')")
+    assert "registrata" in page.inner_text(".flash")
+    with web_sessions() as session:
+        sub = session.scalar(select(Subscription))
+        assert sub is not None
+        assert (sub.comuni, sub.themes, sub.projects) == (["015118"], ["urban_regeneration"], ["J84E21000330001"])
+
+    page.goto(f"{base}/calls/{REGEN}")
+    with page.expect_navigation():
+        page.click("button:has-text('Segui le modifiche')")
+    page.goto(f"{base}/account")
+    assert "Bandi seguiti 1" in " ".join(page.inner_text("#seguiti").split())
+    page.set_viewport_size({"width": 400, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert not _serious_axe_violations(page)
