@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "demo",
     "db",
     "projects",
+    "applications",
+    "monitoring",
     "crawl",
     "normalise",
     "match",

@@ -1,0 +1,88 @@
+"""`cercabandi applications ...` and `cercabandi monitoring ...` through the command, on SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cercabandi.flows.catalogue import DEMO_CATALOGUE
+from cercabandi.flows.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CERCABANDI_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CERCABANDI_DATABASE_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["projects", "import", str(DEMO_CATALOGUE)]).exit_code == 0
+    return tmp_path
+
+
+def _ok(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _refused(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 1, result.output
+    assert "Refused, nothing changed" in result.output
+    return result.output
+
+
+def test_application_lifecycle_through_the_cli(data_dir: Path) -> None:
+    _ok("applications", "org-add", "coop-aurora", "--name", "Cooperativa Aurora")
+    out = _ok(
+        "applications",
+        "create",
+        "--title",
+        "Rete ciclabile",
+        "--lead",
+        "015182",
+        "--comune",
+        "015209:partner",
+        "--partner",
+        "coop-aurora:animazione",
+        "--project",
+        "DEMO-001",
+        "--requested",
+        "100000",
+        "--cofinancing",
+        "20000",
+        "--deadline",
+        "2099-01-31",
+        "--on",
+        "2026-01-05",
+    )
+    assert "Application 1 opened" in out
+    for status in ("in_preparation", "presentata"):
+        _ok("applications", "status", "1", status, "--on", "2026-01-10", "--note", "ok")
+    _ok("applications", "status", "1", "funded", "--on", "2026-02-01", "--granted", "90000")
+    _ok("monitoring", "milestone", "1", "Avvio lavori", "--due", "2026-06-01")
+    _ok("monitoring", "reporting", "1", "Rendicontazione SAL 1", "--due", "2026-09-30")
+    _ok("monitoring", "progress", "1", "--stage", "design", "--source", "telefonata", "--as-of", "2026-03-01")
+    _ok("applications", "doc", "1", "https://docs.example/domanda.pdf", "--title", "Domanda")
+    shown = _ok("applications", "show", "1")
+    assert "Presentata → Finanziata" in shown and "Cooperativa Aurora (Ente del terzo settore)" in shown
+    assert "Rendicontazione SAL 1" in shown and "Progettazione" in shown
+    assert "Rete ciclabile" in _ok("applications", "list")
+
+
+def test_bad_input_is_refused_with_a_reason(data_dir: Path) -> None:
+    assert "unknown project(s): NOPE" in _refused(
+        "applications", "create", "--title", "X", "--lead", "015182", "--project", "NOPE"
+    )
+    assert "unknown partner(s): ghost" in _refused(
+        "applications", "create", "--title", "X", "--lead", "015182", "--partner", "ghost"
+    )
+    assert "Application" not in _ok("applications", "list").split("Applications", 1)[1]
+    _ok("applications", "create", "--title", "Y", "--lead", "015182")
+    assert "cannot become 'Finanziata'" in _refused("applications", "status", "1", "funded")
+    assert "only to a funded application" in _refused("monitoring", "milestone", "1", "A", "--due", "2026-06-01")
+    assert "unknown status 'boh'" in _refused("applications", "status", "1", "boh")
