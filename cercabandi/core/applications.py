@@ -38,7 +38,14 @@ STALE_AFTER_DAYS = 183  # "no update for 6 months"
 
 
 class MonitoringError(ValueError):
-    """Input that makes no sense for an application or a funded project: nothing is written."""
+    """Input that makes no sense for an application or a funded project: nothing is written.
+
+    ``str()`` is the English sentence (CLI, logs); ``italian`` the one web pages show.
+    """
+
+    def __init__(self, message: str, italian: str | None = None) -> None:
+        super().__init__(message)
+        self.italian = italian or message
 
 
 def parse_status(value: str) -> ApplicationStatus:
@@ -48,7 +55,7 @@ def parse_status(value: str) -> ApplicationStatus:
         if folded in (status.value, label_it(status).lower().replace(" ", "_")):
             return status
     names = ", ".join(f"{s.value} ({label_it(s)})" for s in ApplicationStatus)
-    raise MonitoringError(f"unknown status {value!r}: use one of {names}")
+    raise MonitoringError(f"unknown status {value!r}: use one of {names}", f"stato sconosciuto: {value!r}")
 
 
 def parse_stage(value: str) -> ProgressStage:
@@ -58,7 +65,7 @@ def parse_stage(value: str) -> ProgressStage:
         if folded in (stage.value, label_it(stage).lower()):
             return stage
     names = ", ".join(f"{s.value} ({label_it(s)})" for s in ProgressStage)
-    raise MonitoringError(f"unknown stage {value!r}: use one of {names}")
+    raise MonitoringError(f"unknown stage {value!r}: use one of {names}", f"fase sconosciuta: {value!r}")
 
 
 def check_transition(
@@ -68,42 +75,63 @@ def check_transition(
     if new not in TRANSITIONS[current]:
         allowed = ", ".join(label_it(s) for s in sorted(TRANSITIONS[current])) or "none (it is final)"
         raise MonitoringError(
-            f"an application that is {label_it(current)!r} cannot become {label_it(new)!r}; allowed: {allowed}"
+            f"an application that is {label_it(current)!r} cannot become {label_it(new)!r}; allowed: {allowed}",
+            f"una candidatura «{label_it(current)}» non può diventare «{label_it(new)}»; possibili: {allowed}",
         )
     if last_change is not None and on < last_change:
-        raise MonitoringError(f"the change is dated {on}, before the previous change ({last_change})")
+        raise MonitoringError(
+            f"the change is dated {on}, before the previous change ({last_change})",
+            f"la data del cambio ({on:%d/%m/%Y}) è precedente a quella del cambio precedente ({last_change:%d/%m/%Y})",
+        )
     if on > today:
-        raise MonitoringError(f"the change is dated {on}, in the future (today is {today})")
+        raise MonitoringError(
+            f"the change is dated {on}, in the future (today is {today})", f"la data {on:%d/%m/%Y} è nel futuro"
+        )
 
 
 def check_funded(status: ApplicationStatus, what: str) -> None:
     """Milestones, reporting deadlines and progress belong to funded projects only."""
     if status != S.FUNDED:
-        raise MonitoringError(f"{what} can be added only to a funded application (this one is {label_it(status)!r})")
+        raise MonitoringError(
+            f"{what} can be added only to a funded application (this one is {label_it(status)!r})",
+            f"si possono aggiungere solo a una candidatura finanziata (questa è «{label_it(status)}»)",
+        )
 
 
 def check_due_after_funding(due: date, funded_on: date | None, what: str) -> None:
     if funded_on is not None and due < funded_on:
-        raise MonitoringError(f"the {what} is due on {due}, before the funding decision ({funded_on})")
+        raise MonitoringError(
+            f"the {what} is due on {due}, before the funding decision ({funded_on})",
+            f"la scadenza ({due:%d/%m/%Y}) è precedente al finanziamento ({funded_on:%d/%m/%Y})",
+        )
 
 
 def check_done(done: date | None, today: date, what: str) -> None:
     if done is not None and done > today:
-        raise MonitoringError(f"the {what} is marked done on {done}, in the future (today is {today})")
+        raise MonitoringError(
+            f"the {what} is marked done on {done}, in the future (today is {today})",
+            f"la data {done:%d/%m/%Y} è nel futuro",
+        )
 
 
 def check_progress(spending_pct: float | None, works_pct: float | None, as_of: date, today: date) -> None:
     for name, pct in (("spending", spending_pct), ("works", works_pct)):
         if pct is not None and not 0 <= pct <= 100:
-            raise MonitoringError(f"{name} percentage {pct} is not between 0 and 100")
+            raise MonitoringError(
+                f"{name} percentage {pct} is not between 0 and 100", f"la percentuale {pct} non è tra 0 e 100"
+            )
     if as_of > today:
-        raise MonitoringError(f"the update is dated {as_of}, in the future (today is {today})")
+        raise MonitoringError(
+            f"the update is dated {as_of}, in the future (today is {today})", f"la data {as_of:%d/%m/%Y} è nel futuro"
+        )
 
 
 def check_amounts(requested: object, cofinancing: object, granted: object = None) -> None:
     for name, value in (("requested", requested), ("co-financing", cofinancing), ("granted", granted)):
         if value is not None and value < 0:  # type: ignore[operator]
-            raise MonitoringError(f"the amount {name} cannot be negative ({value})")
+            raise MonitoringError(
+                f"the amount {name} cannot be negative ({value})", "gli importi non possono essere negativi"
+            )
 
 
 def due_within(due: date, today: date, days: int) -> bool:

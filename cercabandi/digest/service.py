@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from cercabandi.db.repo.subscriptions import (
 )
 from cercabandi.db.session import transaction
 from cercabandi.digest.build import build_digest, period_key
+from cercabandi.digest.followups import followup_entries, followup_facts
 from cercabandi.digest.gather import RunSnapshot, gather_inputs, load_snapshot
 from cercabandi.digest.render import message_id_for, render_digest, to_message
 from cercabandi.digest.send import OutboxTransport, SmtpTransport, Transport
@@ -191,7 +192,9 @@ def _one(
                 ),
             )
         inputs = gather_inputs(session, subscription, snapshot, now=now)
+        inputs = replace(inputs, followups=followup_facts(session, subscription, now=now, tz=settings.tz))
     digest = build_digest(inputs, now=now, tz=settings.tz, period=key)
+    digest = replace(digest, followups=followup_entries(inputs, now=now, tz=settings.tz))
     if digest.is_empty:
         if not dry_run:
             with transaction(sessions) as session:

@@ -26,11 +26,13 @@ from cercabandi.db.models import User
 from cercabandi.db.repo import users as users_repo
 from cercabandi.web import (
     routes_admin,
+    routes_applications,
     routes_auth,
     routes_browse,
     routes_dashboard,
     routes_export,
     routes_feedback,
+    routes_monitoring,
     routes_triage,
 )
 from cercabandi.web.pages import error_page, route_path
@@ -103,6 +105,8 @@ def create_app(
         routes_export,
         routes_admin,
         routes_feedback,
+        routes_applications,
+        routes_monitoring,
     ):
         app.include_router(module.router)
 

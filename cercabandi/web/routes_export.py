@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from cercabandi.core.vocab import Role, label_it
 from cercabandi.db.models import User
 from cercabandi.db.repo import browse
+from cercabandi.digest.followups import calendar_facts
+from cercabandi.digest.ics import followup_event
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_browse import parse_filters
 from cercabandi.web.security import LoginRequired, csrf_protect, get_db, has_role, now, optional_user, require
@@ -175,7 +177,7 @@ def calendar(
     session_user: User | None = Depends(optional_user),
     db: Session = Depends(get_db),
 ) -> Response:
-    _ics_user(request, db, token, session_user)
+    user = _ics_user(request, db, token, session_user)
     at = now(request)
     settings = request.app.state.settings
     cal = Calendar()
@@ -209,6 +211,10 @@ def calendar(
             )
             event.add("categories", ["bandi"])
             cal.add_component(event)
+    if has_role(user, Role.STAFF):  # the office's own deadlines: open applications, reporting
+        base = settings.base_url.rstrip("/")
+        for fact in calendar_facts(db, now=at, tz=settings.tz):
+            cal.add_component(followup_event(fact, f"{base}/applications/{fact.application_id}", now=at))
     return Response(
         cal.to_ical(),
         media_type="text/calendar; charset=utf-8",

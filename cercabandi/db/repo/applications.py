@@ -82,7 +82,10 @@ def _known_projects(session: Session, ids: Sequence[str]) -> list[models.Project
     rows = {p.id: p for p in session.scalars(select(models.Project).where(models.Project.id.in_(list(ids))))}
     unknown = [i for i in ids if i not in rows]
     if unknown:
-        raise MonitoringError(f"unknown project(s): {', '.join(unknown)} (see `cercabandi projects list`)")
+        raise MonitoringError(
+            f"unknown project(s): {', '.join(unknown)} (see `cercabandi projects list`)",
+            f"progetto sconosciuto: {', '.join(unknown)}",
+        )
     return [rows[i] for i in dict.fromkeys(ids)]
 
 
@@ -90,7 +93,9 @@ def _known_comuni(session: Session, codes: Sequence[str]) -> dict[str, models.Co
     rows = {c.istat: c for c in session.scalars(select(models.Comune).where(models.Comune.istat.in_(list(codes))))}
     unknown = [c for c in codes if c not in rows]
     if unknown:
-        raise MonitoringError(f"unknown comune ISTAT code(s): {', '.join(unknown)}")
+        raise MonitoringError(
+            f"unknown comune ISTAT code(s): {', '.join(unknown)}", f"comune sconosciuto: {', '.join(unknown)}"
+        )
     return rows
 
 
@@ -99,7 +104,8 @@ def _known_organisations(session: Session, ids: Sequence[str]) -> dict[str, mode
     unknown = [i for i in ids if i not in rows]
     if unknown:
         raise MonitoringError(
-            f"unknown partner(s): {', '.join(unknown)} (add them with `cercabandi applications org-add`)"
+            f"unknown partner(s): {', '.join(unknown)} (add them with `cercabandi applications org-add`)",
+            f"partner sconosciuto: {', '.join(unknown)}",
         )
     return rows
 
@@ -109,20 +115,25 @@ def _lead_name(draft: NewApplication, comuni: dict[str, models.Comune]) -> str:
         return comuni[draft.lead_istat].name
     if draft.lead_name and draft.lead_name.strip():
         return draft.lead_name.strip()
-    raise MonitoringError("an application needs a lead body (capofila): a comune's ISTAT code or a name")
+    raise MonitoringError(
+        "an application needs a lead body (capofila): a comune's ISTAT code or a name",
+        "indica il capofila: un comune o il nome dell'ente",
+    )
 
 
 def _check_new(session: Session, draft: NewApplication, today: date) -> tuple[str, list[models.Project]]:
     if not draft.title.strip():
-        raise MonitoringError("an application needs a title")
+        raise MonitoringError("an application needs a title", "indica il titolo della candidatura")
     if draft.call_id is not None and session.get(models.Call, draft.call_id) is None:
-        raise MonitoringError(f"unknown call {draft.call_id!r}")
+        raise MonitoringError(f"unknown call {draft.call_id!r}", "bando sconosciuto")
     if draft.status not in (ApplicationStatus.IDEA, ApplicationStatus.IN_PREPARATION):
         raise MonitoringError("a new application starts as an idea or in preparation")
     rules.check_amounts(draft.amount_requested, draft.cofinancing)
     on = draft.on or today
     if on > today:
-        raise MonitoringError(f"the application is dated {on}, in the future (today is {today})")
+        raise MonitoringError(
+            f"the application is dated {on}, in the future (today is {today})", f"la data {on:%d/%m/%Y} è nel futuro"
+        )
     codes = [c for c, _ in draft.comuni] + ([draft.lead_istat] if draft.lead_istat else [])
     comuni = _known_comuni(session, codes)
     _known_organisations(session, [o for o, _ in draft.organisations])
@@ -195,7 +206,7 @@ def _call_deadline(session: Session, call_id: str | None) -> date | None:
 def _row(session: Session, app_id: int) -> models.Application:
     row = session.get(models.Application, app_id)
     if row is None:
-        raise MonitoringError(f"unknown application {app_id}")
+        raise MonitoringError(f"unknown application {app_id}", f"candidatura {app_id} inesistente")
     return row
 
 
@@ -217,7 +228,10 @@ def change_status(
     rules.check_transition(ApplicationStatus(row.status), new, on=on, last_change=last, today=today)
     rules.check_amounts(None, None, amount_granted)
     if amount_granted is not None and new != ApplicationStatus.FUNDED:
-        raise MonitoringError("an amount granted goes with the change to 'funded'")
+        raise MonitoringError(
+            "an amount granted goes with the change to 'funded'",
+            "l'importo concesso va indicato con lo stato «Finanziata»",
+        )
     row.events.append(
         models.ApplicationEvent(
             from_status=row.status, to_status=new.value, changed_on=on, note=note, by=by, created_at=now
@@ -245,7 +259,7 @@ def update_application(
     row = _row(session, app_id)
     rules.check_amounts(amount_requested, cofinancing)
     if title is not None and not title.strip():
-        raise MonitoringError("an application needs a title")
+        raise MonitoringError("an application needs a title", "indica il titolo della candidatura")
     for name, value in (
         ("title", title.strip() if title else None),
         ("amount_requested", amount_requested),
@@ -262,7 +276,10 @@ def update_application(
 def add_document(session: Session, app_id: int, title: str, url: str, *, now: datetime) -> None:
     row = _row(session, app_id)
     if not url.startswith(("https://", "http://")):
-        raise MonitoringError(f"document link {url!r} must start with https:// or http://")
+        raise MonitoringError(
+            f"document link {url!r} must start with https:// or http://",
+            "il collegamento deve iniziare con https:// o http://",
+        )
     row.documents.append(models.ApplicationDocument(title=title.strip() or url, url=url, created_at=now))
     row.updated_at = now
     session.flush()
@@ -349,7 +366,10 @@ def set_publication(
     """Mark an application public on the site (with its short story), or flag it as a good practice."""
     row = _row(session, app_id)
     if good_practice and not public:
-        raise MonitoringError("a good practice is shown on the public site: publish the project too")
+        raise MonitoringError(
+            "a good practice is shown on the public site: publish the project too",
+            "una buona pratica va sul sito pubblico: pubblica anche il progetto",
+        )
     row.public = public
     if story is not None:
         row.story = story.strip() or None

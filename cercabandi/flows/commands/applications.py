@@ -17,6 +17,7 @@ from cercabandi.core.fmt_it import euro
 from cercabandi.core.models import utcnow
 from cercabandi.core.vocab import ApplicationStatus, PartnerKind, label_it
 from cercabandi.db.repo import applications as repo
+from cercabandi.db.repo import browse
 from cercabandi.db.session import transaction
 from cercabandi.flows.commands._common import require_schema
 from cercabandi.flows.context import AppContext, console, err_console, load_context
@@ -106,6 +107,13 @@ def create(
     status: Annotated[str, typer.Option(help="idea or in_preparation.")] = "idea",
     on: Annotated[str | None, typer.Option(help="Date of this first status (YYYY-MM-DD); today when left out.")] = None,
     note: Annotated[str | None, typer.Option(help="A private note.")] = None,
+    from_network: Annotated[
+        bool,
+        typer.Option(
+            "--from-network",
+            help="Invite the comuni of the matcher's 'projects in network' suggestion for --call, with their projects.",
+        ),
+    ] = False,
 ) -> None:
     """Open an application: the call, the lead, partner comuni and organisations, projects and amounts."""
 
@@ -125,10 +133,45 @@ def create(
             on=date.fromisoformat(on) if on else None,
             note=note,
         )
+        if from_network:
+            invite_network(session, draft)
         return repo.create_application(session, draft, now=utcnow(), today=today_in(ctx), by="cli")
 
     app_id = run_change(change)
     console.print(f"Application [bold]{app_id}[/] opened.")
+
+
+def invite_network(session: Session, draft: repo.NewApplication) -> None:
+    """Add the comuni (and their best projects) of the stored 'projects in network' suggestion for the call."""
+    if draft.call_id is None:
+        raise MonitoringError("--from-network needs --call")
+    suggestions = browse.projects_in_network(browse.matches_for_call(session, draft.call_id))
+    if not suggestions:
+        raise MonitoringError(f"no projects in network for {draft.call_id!r}: fewer than two comuni match it")
+    for item in suggestions:
+        if draft.lead_istat is None and draft.lead_name is None:
+            draft.lead_istat = item.comune.istat
+        elif item.comune.istat != draft.lead_istat:
+            draft.comuni.append((item.comune.istat, "partner"))
+        draft.project_ids.append(item.project.id)
+
+
+@app.command("suggest")
+def suggest(call: Annotated[str, typer.Argument(help="The id of the call.")]) -> None:
+    """The comuni to invite to an application in network for a call (the matcher's suggestion)."""
+    ctx = load_context()
+    require_schema(ctx)
+    with ctx.sessions() as session:
+        suggestions = browse.projects_in_network(browse.matches_for_call(session, call))
+    if not suggestions:
+        console.print("No projects in network: fewer than two comuni have a matching project.")
+        return
+    table = Table("comune", "ISTAT", "project", "score", title=f"Comuni to invite for {call}")
+    for item in suggestions:
+        table.add_row(
+            item.comune.name, item.comune.istat, f"{item.project.id} {item.project.title}", f"{item.score:.3f}"
+        )
+    console.print(table)
 
 
 @app.command("status")
