@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "projects",
     "applications",
     "monitoring",
+    "site",
     "crawl",
     "normalise",
     "match",

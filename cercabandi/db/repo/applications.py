@@ -391,7 +391,7 @@ def _loaded() -> Select[tuple[models.Application]]:
     return select(A).options(
         selectinload(A.call),
         selectinload(A.lead),
-        selectinload(A.projects),
+        selectinload(A.projects).selectinload(models.Project.comuni),
         selectinload(A.partners).selectinload(models.ApplicationPartner.comune),
         selectinload(A.partners).selectinload(models.ApplicationPartner.organisation),
         selectinload(A.events),
