@@ -184,14 +184,19 @@ def render_digest(digest: Digest, *, settings: Settings, now: datetime) -> Rende
     }
     text = _ENV.get_template("digest.txt.j2").render(context)
     html = _ENV.get_template("digest.html.j2").render(context)
-    calendar = build_calendar(
+    calendar = digest_calendar(digest, base, now=now, tz=tz)
+    return RenderedDigest(
+        subject=str(context["subject"]), text=text, html=html, ics=calendar, unsubscribe_url=unsubscribe_url
+    )
+
+
+def digest_calendar(digest: Digest, base: str, *, now: datetime, tz: tzinfo) -> bytes | None:
+    """The ICS attachment: the calls' deadlines and the office's own (reporting, applications)."""
+    return build_calendar(
         ((e.call, call_page_url(base, e.call.id)) for e in digest.entries),
         now=now,
         tz=tz,
         followups=[(f.fact, application_page_url(base, f.fact.application_id)) for f in digest.followups],
-    )
-    return RenderedDigest(
-        subject=str(context["subject"]), text=text, html=html, ics=calendar, unsubscribe_url=unsubscribe_url
     )
 
 

@@ -41,6 +41,7 @@ from cercabandi.db.session import transaction
 from cercabandi.digest.build import build_digest, period_key
 from cercabandi.digest.followups import followup_entries, followup_facts
 from cercabandi.digest.gather import RunSnapshot, gather_inputs, load_snapshot
+from cercabandi.digest.model import Digest, DigestInputs
 from cercabandi.digest.render import message_id_for, render_digest, to_message
 from cercabandi.digest.send import OutboxTransport, SmtpTransport, Transport
 
@@ -161,6 +162,19 @@ def run_digests(
     return report
 
 
+def _gather(
+    session: Session, subscription: Subscription, snapshot: RunSnapshot, *, now: datetime, settings: Settings
+) -> DigestInputs:
+    """What the digest may tell, plus the office's own deadlines for a staff subscription."""
+    inputs = gather_inputs(session, subscription, snapshot, now=now)
+    return replace(inputs, followups=followup_facts(session, subscription, now=now, tz=settings.tz))
+
+
+def _build(inputs: DigestInputs, *, now: datetime, settings: Settings, period: str) -> Digest:
+    digest = build_digest(inputs, now=now, tz=settings.tz, period=period)
+    return replace(digest, followups=followup_entries(inputs, now=now, tz=settings.tz))
+
+
 def _one(
     sessions: sessionmaker[Session],
     settings: Settings,
@@ -191,10 +205,8 @@ def _one(
                     f"{existing.message_id}, then `cercabandi digest resolve {existing.id} --sent` or `--resend`"
                 ),
             )
-        inputs = gather_inputs(session, subscription, snapshot, now=now)
-        inputs = replace(inputs, followups=followup_facts(session, subscription, now=now, tz=settings.tz))
-    digest = build_digest(inputs, now=now, tz=settings.tz, period=key)
-    digest = replace(digest, followups=followup_entries(inputs, now=now, tz=settings.tz))
+        inputs = _gather(session, subscription, snapshot, now=now, settings=settings)
+    digest = _build(inputs, now=now, settings=settings, period=key)
     if digest.is_empty:
         if not dry_run:
             with transaction(sessions) as session:

@@ -86,3 +86,27 @@ def test_bad_input_is_refused_with_a_reason(data_dir: Path) -> None:
     assert "cannot become 'Finanziata'" in _refused("applications", "status", "1", "funded")
     assert "only to a funded application" in _refused("monitoring", "milestone", "1", "A", "--due", "2026-06-01")
     assert "unknown status 'boh'" in _refused("applications", "status", "1", "boh")
+
+
+def test_from_network_invites_the_suggested_comuni(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cercabandi.core.settings import Settings
+    from cercabandi.db.session import make_engine, session_factory, upgrade
+    from tests.conftest import NOW
+    from tests.web.seed import seed
+
+    monkeypatch.setenv("CERCABANDI_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CERCABANDI_DATABASE_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    engine = make_engine(Settings().resolved_database_url)
+    upgrade(engine)
+    with session_factory(engine)() as session, session.begin():
+        seed(session, NOW)
+    engine.dispose()
+    regen = "lombardia_bandi:RLO12026034567"
+    suggested = _ok("applications", "suggest", regen)
+    assert "Sesto San Giovanni" in suggested and "Legnano" in suggested
+    _ok("applications", "create", "--title", "Rete", "--call", regen, "--from-network")
+    shown = _ok("applications", "show", "1")
+    assert "Lead (capofila): Sesto San Giovanni" in shown
+    assert "partner: Rho (Comune)" in shown and "partner: Legnano (Comune)" in shown
+    assert "Refused" in runner.invoke(app, ["applications", "create", "--title", "X", "--from-network"]).output

@@ -51,6 +51,7 @@ class NewApplication:
     note: str | None = None
     status: ApplicationStatus = ApplicationStatus.IDEA
     on: date | None = None  # the date of the first status; today when left out
+    external_ref: str | None = None  # a stable key for scripted creation (the demo)
 
 
 # ------------------------------------------------------------------ organisations
@@ -161,6 +162,7 @@ def create_application(session: Session, draft: NewApplication, *, now: datetime
         public=False,
         note=draft.note,
         origin="staff",
+        external_ref=draft.external_ref,
         created_at=now,
         updated_at=now,
     )
