@@ -72,6 +72,12 @@ def test_application_lifecycle_through_the_cli(data_dir: Path) -> None:
     assert "Presentata → Finanziata" in shown and "Cooperativa Aurora (Ente del terzo settore)" in shown
     assert "Rendicontazione SAL 1" in shown and "Progettazione" in shown
     assert "Rete ciclabile" in _ok("applications", "list")
+    _ok("applications", "edit", "1", "--title", "Rete ciclabile intercomunale", "--requested", "110000")
+    assert "Rete ciclabile intercomunale" in _ok("applications", "show", "1")
+    out = data_dir / "monitoraggio.xlsx"
+    board = _ok("monitoring", "dashboard", "--by", "comune", "--xlsx", str(out))
+    assert "Rho" in board and "100%" in board and "€ 110.000" in board and out.exists()
+    assert "1 funded project(s) with no update for 6 months" in board  # the update of 2026-03-01 is old by now
 
 
 def test_bad_input_is_refused_with_a_reason(data_dir: Path) -> None:

@@ -202,6 +202,31 @@ def status_cmd(
     console.print(f"Application {app_id} is now [bold]{label_it(parse_status(new))}[/].")
 
 
+@app.command("edit")
+def edit(
+    app_id: Annotated[int, typer.Argument(help="The application number.")],
+    title: Annotated[str | None, typer.Option(help="A new title.")] = None,
+    requested: Annotated[str | None, typer.Option(help="Amount requested in euro.")] = None,
+    cofinancing: Annotated[str | None, typer.Option(help="Co-financing in euro.")] = None,
+    deadline: Annotated[str | None, typer.Option(help="When it is due (YYYY-MM-DD).")] = None,
+    note: Annotated[str | None, typer.Option(help="A private note (replaces the current one).")] = None,
+) -> None:
+    """Change the title, amounts, deadline or note of an application (only the options given)."""
+    run_change(
+        lambda s, _c: repo.update_application(
+            s,
+            app_id,
+            now=utcnow(),
+            title=title,
+            amount_requested=_amount(requested),
+            cofinancing=_amount(cofinancing),
+            deadline_on=date.fromisoformat(deadline) if deadline else None,
+            note=note,
+        )
+    )
+    console.print(f"Application {app_id} updated.")
+
+
 @app.command("doc")
 def doc(
     app_id: Annotated[int, typer.Argument(help="The application number.")],

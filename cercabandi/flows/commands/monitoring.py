@@ -7,15 +7,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 from sqlalchemy.orm import Session
 
-from cercabandi.core.applications import Progress, parse_stage
+from cercabandi.core.applications import DASHBOARD_DEADLINE_DAYS, Progress, parse_stage
+from cercabandi.core.fmt_it import euro
 from cercabandi.core.models import utcnow
+from cercabandi.core.themes import THEMES
 from cercabandi.db.repo import applications as repo
 from cercabandi.flows.commands._common import require_schema
 from cercabandi.flows.commands.applications import refused, run_change, today_in
 from cercabandi.flows.context import AppContext, console, err_console, load_context
 from cercabandi.flows.monitoring import import_opendata, import_updates
+from cercabandi.monitoring.dashboard import DIMENSIONS, build_dashboard
+from cercabandi.monitoring.export import DIMENSION_LABELS, dashboard_workbook
 
 app = typer.Typer(
     help="Monitor funded projects: milestones, reporting deadlines, progress, imports and the dashboard.",
@@ -133,6 +138,34 @@ def import_updates_cmd(
         err_console.print("[red]Nothing imported:[/] fix the rows above and import the file again.")
         raise typer.Exit(1)
     console.print(f"{outcome.added} update(s) added, {outcome.already_known} already known.")
+
+
+@app.command("dashboard")
+def dashboard(
+    by: Annotated[str, typer.Option(help="Group by comune, source (funding source) or theme.")] = "comune",
+    xlsx: Annotated[Path | None, typer.Option(help="Also write the dashboard as an XLSX workbook here.")] = None,
+) -> None:
+    """The monitoring dashboard: applications, success rate, amounts, stages, deadlines, stale projects."""
+    ctx = load_context()
+    require_schema(ctx)
+    today = today_in(ctx)
+    if by not in DIMENSIONS:
+        err_console.print(f"[red]--by must be one of {', '.join(DIMENSIONS)}[/]")
+        raise typer.Exit(2)
+    with ctx.sessions() as session:
+        board = build_dashboard(repo.list_applications(session), today=today, dimension=by, theme_labels=THEMES)
+    table = Table(DIMENSION_LABELS[by], "applications", "success", "requested", "funded", "granted", title="Monitoring")
+    for row in board.rows[:40]:
+        rate = f"{row.success_rate:.0%}" if row.success_rate is not None else ""
+        table.add_row(row.label, str(row.applications), rate, euro(row.requested), str(row.funded), euro(row.granted))
+    console.print(table)
+    console.print(
+        f"{len(board.reporting_soon)} reporting deadline(s) in the next {DASHBOARD_DEADLINE_DAYS} days; "
+        f"{len(board.stale)} funded project(s) with no update for 6 months."
+    )
+    if xlsx is not None:
+        xlsx.write_bytes(dashboard_workbook(board, today=today))
+        console.print(f"Written to {xlsx}")
 
 
 def register(root: typer.Typer) -> None:
