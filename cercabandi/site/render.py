@@ -113,7 +113,7 @@ def render_site(projects: Sequence[PublicProject], *, generated: datetime, base_
     }
     # A project listed under many comuni (some PNRR projects name all 133) is drawn once, not once per list.
     card = env.get_template("_card.html")
-    cards = {p.slug: Markup(card.render(p=p, root="../")) for p in ordered}
+    cards = {p.slug: Markup(card.render(p=p, root="../", level=2)) for p in ordered}  # under the page h1
     for istat, items in by_comune.items():
         files[f"comuni/{istat}.html"] = page(
             "lista.html", 1, heading=f"Progetti a {names[istat]}", projects=items, cards=cards

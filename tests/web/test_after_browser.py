@@ -114,3 +114,30 @@ def test_demo_application_dashboard_and_public_site_are_accessible(
         page.click("text=Rendicontazione primo SAL >> xpath=.. >> a")
         assert "Storia" in page.inner_text("main") and "Finanziata" in page.inner_text("main")
         assert axe_violations(page) == []
+
+
+def test_site_of_the_real_catalogue_is_accessible(
+    chromium: Any, sqlite_engine: Any, shared_data: Path, tmp_path: Path
+) -> None:
+    """The same axe-core check on the site built from the real catalogue: home, the biggest comune, a project."""
+    from cercabandi.db.session import session_factory
+    from cercabandi.flows.monitoring import import_opendata
+    from cercabandi.flows.site import build_site
+
+    sessions = session_factory(sqlite_engine)
+    today = NOW.date()
+    import_opendata(sessions, shared_data / "pnrr" / "catalogo_progetti_MI.csv", "pnrr", now=NOW, today=today)
+    import_opendata(sessions, shared_data / "periferie2016_cmm_programmi.csv", "periferie2016", now=NOW, today=today)
+    build_site(sessions, tmp_path / "sito", now=NOW)
+    page = chromium
+    with static_server(tmp_path / "sito") as site:
+        for path in (
+            "index.html",
+            "comuni/index.html",
+            "comuni/015146.html",
+            "temi/index.html",
+            "progetti/periferie2016-1.html",
+            "buone-pratiche.html",
+        ):
+            page.goto(f"{site}/{path}")
+            assert axe_violations(page) == [], path
