@@ -20,7 +20,6 @@ from cercabandi.flows.commands.applications import refused, run_change, today_in
 from cercabandi.flows.context import AppContext, console, err_console, load_context
 from cercabandi.flows.monitoring import import_opendata, import_updates
 from cercabandi.monitoring.dashboard import DIMENSIONS, build_dashboard
-from cercabandi.monitoring.export import DIMENSION_LABELS, dashboard_workbook
 
 app = typer.Typer(
     help="Monitor funded projects: milestones, reporting deadlines, progress, imports and the dashboard.",
@@ -146,6 +145,8 @@ def dashboard(
     xlsx: Annotated[Path | None, typer.Option(help="Also write the dashboard as an XLSX workbook here.")] = None,
 ) -> None:
     """The monitoring dashboard: applications, success rate, amounts, stages, deadlines, stale projects."""
+    from cercabandi.monitoring.export import DIMENSION_LABELS, dashboard_workbook  # openpyxl loads numpy
+
     ctx = load_context()
     require_schema(ctx)
     today = today_in(ctx)
