@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cercabandi.core import claims
+from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
 from cercabandi.db.models import DigestDelivery, Subscription
 from cercabandi.db.repo.subscriptions import (
@@ -194,6 +198,10 @@ def _one(
                 subscription.id, subscription.email, key, "skipped", detail=f"already {existing.status}"
             )
         if existing is not None and existing.status == "sending":
+            if claims.is_live(existing.claimed_by, existing.claimed_at, wall_now=utcnow()):
+                return DigestOutcome(
+                    subscription.id, subscription.email, key, "skipped", detail="being sent by another run"
+                )
             return DigestOutcome(
                 subscription.id,
                 subscription.email,
@@ -215,19 +223,45 @@ def _one(
     message_id = message_id_for(subscription.id, key, settings.mail_from)
     rendered = render_digest(digest, settings=settings, now=now)
     message = to_message(rendered, to=subscription.email, settings=settings, message_id=message_id, now=now)
-    items = len(digest.entries)
+    items = len(digest.entries) + len(digest.followups)
     if dry_run:
         where = transport.send(message)
         return DigestOutcome(subscription.id, subscription.email, key, "written", items, message_id, where)
 
+    token = claims.new_token()
+    claims.hold(token)
+    try:
+        return _send_claimed(
+            sessions, subscription, key, message, message_id, digest.item_keys, token, now=now, transport=transport
+        )
+    finally:
+        claims.release(token)
+
+
+def _send_claimed(
+    sessions: sessionmaker[Session],
+    subscription: Subscription,
+    key: str,
+    message: EmailMessage,
+    message_id: str,
+    item_keys: Sequence[str],
+    token: str,
+    *,
+    now: datetime,
+    transport: Transport,
+) -> DigestOutcome:
+    """Claim the delivery, send it, record the outcome; a claim lost to another run sends nothing."""
+    items = len(item_keys)
     with transaction(sessions) as session:
         claimed = claim_delivery(
             session,
             subscription_id=subscription.id,
             period=key,
             message_id=message_id,
-            items=list(digest.item_keys),
+            items=list(item_keys),
             now=now,
+            claimed_by=token,
+            claimed_at=utcnow(),
         )
         delivery_id = claimed.id if claimed is not None else None
     if delivery_id is None:
