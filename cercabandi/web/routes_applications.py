@@ -149,6 +149,8 @@ def application_page(
         "stages": [(s.value, label_it(s)) for s in ProgressStage],
         "funded": item.status == ApplicationStatus.FUNDED,
         "today": today(request),
+        "comuni": list(db.scalars(select(Comune).order_by(Comune.name))),
+        "organisations": repo.list_organisations(db),
     }
     return render(request, "application.html", context, user=user)
 
@@ -219,6 +221,25 @@ def add_document(
 ) -> Response:
     change = lambda: repo.add_document(db, app_id, title, url.strip(), now=now(request))  # noqa: E731
     return _apply(request, db, f"/applications/{app_id}", change, "Documento aggiunto.")
+
+
+@router.post("/applications/{app_id}/members")
+def add_member(
+    app_id: int,
+    request: Request,
+    partner: str = Form(""),
+    role: str = Form(""),
+    project: str = Form(""),
+    user: User = Depends(staff),
+    db: Session = Depends(get_db),
+) -> Response:
+    def change() -> None:
+        if partner.strip():
+            repo.add_partner(db, app_id, partner, role, now=now(request))
+        if project.strip():
+            repo.add_project(db, app_id, project.strip(), now=now(request))
+
+    return _apply(request, db, f"/applications/{app_id}", change, "Candidatura aggiornata.")
 
 
 @router.post("/applications/{app_id}/monitoring")

@@ -73,7 +73,12 @@ def test_application_lifecycle_through_the_cli(data_dir: Path) -> None:
     assert "Rendicontazione SAL 1" in shown and "Progettazione" in shown
     assert "Rete ciclabile" in _ok("applications", "list")
     _ok("applications", "edit", "1", "--title", "Rete ciclabile intercomunale", "--requested", "110000")
-    assert "Rete ciclabile intercomunale" in _ok("applications", "show", "1")
+    _ok("applications", "partner", "1", "015146", "--role", "supporto tecnico")
+    _ok("applications", "project", "1", "DEMO-002")
+    assert "already takes part" in _refused("applications", "partner", "1", "015146")
+    shown = _ok("applications", "show", "1")
+    assert "Rete ciclabile intercomunale" in shown and "partner: Milano (Comune) — supporto tecnico" in shown
+    assert "project: DEMO-002" in shown
     out = data_dir / "monitoraggio.xlsx"
     board = _ok("monitoring", "dashboard", "--by", "comune", "--xlsx", str(out))
     assert "Rho" in board and "100%" in board and "€ 110.000" in board and out.exists()

@@ -184,3 +184,31 @@ def test_open_application_deadlines(world: sessionmaker[Session]) -> None:
     with world() as session:
         found = repo.open_deadlines(session, TODAY, date(2027, 1, 31))
     assert [a.id for a in found] == [soon] and later != soon
+
+
+def test_partners_and_projects_added_later(world: sessionmaker[Session]) -> None:
+    with transaction(world) as session:
+        app_id = network_application(session, comuni=[], organisations=[], project_ids=["P-RHO"])
+        repo.add_partner(session, app_id, SESTO, "partner tecnico", now=NOW)
+        repo.add_partner(session, app_id, "coop-aurora", "animazione", now=NOW)
+        repo.add_project(session, app_id, "P-MI", now=NOW)
+    with world() as session:
+        before = _counts(session)
+    for action, message in (
+        (lambda s: repo.add_partner(s, app_id, SESTO, "", now=NOW), "already takes part"),
+        (lambda s: repo.add_partner(s, app_id, RHO, "", now=NOW), "already takes part"),  # the lead
+        (lambda s: repo.add_partner(s, app_id, "coop-ghost", "", now=NOW), "unknown partner"),
+        (lambda s: repo.add_project(s, app_id, "P-MI", now=NOW), "already in it"),
+        (lambda s: repo.add_project(s, app_id, "P-NOWHERE", now=NOW), "unknown project"),
+    ):
+        with pytest.raises(MonitoringError, match=message), transaction(world) as session:
+            action(session)
+    with world() as session:
+        assert _counts(session) == before
+        item = repo.get_application(session, app_id)
+    assert item is not None
+    assert [(p.name, p.role) for p in item.partners] == [
+        ("Sesto San Giovanni", "partner tecnico"),
+        ("Cooperativa sociale Aurora", "animazione"),
+    ]
+    assert [p.id for p in item.projects] == ["P-MI", "P-RHO"]

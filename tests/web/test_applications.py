@@ -85,6 +85,10 @@ def test_refused_changes_write_nothing(marco: TestClient, web_sessions: sessionm
     page = marco.get(jump.headers["location"]).text
     assert "una candidatura «Idea» non può diventare «Finanziata»" in page
     assert "<strong>Finanziata</strong>" not in page
+    twice = marco.post(f"{location}/members", data={"csrf_token": token, "partner": "015182", "role": "x"})
+    assert "il comune partecipa già" in marco.get(twice.headers["location"]).text
+    added = marco.post(f"{location}/members", data={"csrf_token": token, "partner": "015146", "role": "supporto"})
+    assert "Milano" in marco.get(added.headers["location"]).text
 
 
 def test_funded_project_monitoring_dashboard_export_and_calendar(marco: TestClient) -> None:

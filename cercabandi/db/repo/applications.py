@@ -275,6 +275,36 @@ def update_application(
     session.flush()
 
 
+def add_partner(session: Session, app_id: int, ref: str, role: str, *, now: datetime) -> None:
+    """Add a partner comune (six-digit ISTAT code) or organisation (its id), with its role."""
+    row = _row(session, app_id)
+    ref, role = ref.strip(), role.strip() or "partner"
+    if ref.isdigit():
+        _known_comuni(session, [ref])
+        if ref == row.lead_istat or any(p.istat == ref for p in row.partners):
+            raise MonitoringError(f"comune {ref} already takes part", "il comune partecipa già")
+        row.partners.append(models.ApplicationPartner(kind=PartnerKind.COMUNE.value, istat=ref, role=role))
+    else:
+        org = _known_organisations(session, [ref])[ref]
+        if any(p.organisation_id == ref for p in row.partners):
+            raise MonitoringError(f"partner {ref} already takes part", "il partner partecipa già")
+        row.partners.append(models.ApplicationPartner(kind=org.kind, organisation_id=ref, role=role))
+    row.updated_at = now
+    session.flush()
+
+
+def add_project(session: Session, app_id: int, project_id: str, *, now: datetime) -> None:
+    """Bundle one more project of the catalogue in the application."""
+    row = _row(session, app_id)
+    project = _known_projects(session, [project_id])[0]
+    if project in row.projects:
+        raise MonitoringError(f"project {project_id} is already in it", "il progetto è già incluso")
+    row.projects.append(project)
+    row.themes = sorted(set(row.themes or []) | set(project.themes or []))
+    row.updated_at = now
+    session.flush()
+
+
 def add_document(session: Session, app_id: int, title: str, url: str, *, now: datetime) -> None:
     row = _row(session, app_id)
     if not url.startswith(("https://", "http://")):

@@ -227,6 +227,27 @@ def edit(
     console.print(f"Application {app_id} updated.")
 
 
+@app.command("partner")
+def partner_cmd(
+    app_id: Annotated[int, typer.Argument(help="The application number.")],
+    ref: Annotated[str, typer.Argument(help="A comune's ISTAT code or an organisation id.")],
+    role: Annotated[str, typer.Option(help="Its role in the application.")] = "partner",
+) -> None:
+    """Add a partner comune or organisation to an application."""
+    run_change(lambda s, _c: repo.add_partner(s, app_id, ref, role, now=utcnow()))
+    console.print("Partner added.")
+
+
+@app.command("project")
+def project_cmd(
+    app_id: Annotated[int, typer.Argument(help="The application number.")],
+    project_id: Annotated[str, typer.Argument(help="The id of a project of the catalogue.")],
+) -> None:
+    """Bundle one more project in an application."""
+    run_change(lambda s, _c: repo.add_project(s, app_id, project_id, now=utcnow()))
+    console.print("Project added.")
+
+
 @app.command("doc")
 def doc(
     app_id: Annotated[int, typer.Argument(help="The application number.")],
