@@ -14,13 +14,14 @@ ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "crawlers": {"core"},
     "normalise": {"core"},
+    "catalogue": {"core"},
     "db": {"core"},
     "matching": {"core"},
     "monitoring": {"core"},
     "site": {"core", "monitoring"},
     "digest": {"core", "db", "matching", "monitoring"},
     "web": {"core", "db", "matching", "digest", "monitoring"},
-    "flows": {"core", "crawlers", "normalise", "db", "matching", "digest", "web", "monitoring", "site"},
+    "flows": {"core", "crawlers", "normalise", "catalogue", "db", "matching", "digest", "web", "monitoring", "site"},
 }
 
 

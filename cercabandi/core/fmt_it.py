@@ -9,20 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
-MONTHS_IT = (
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-)
+from cercabandi.core.months import MONTHS_IT
+
 MISSING = "—"
 
 

@@ -116,6 +116,17 @@ def crawl_sources(
         http_cache=http_cache,
         timeout=timeout,
     )
+    summaries, crawls = _plan(sources, catalogue, replay_dir, progress)
+    with replay as server, ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="crawl") as pool:
+        options.replay_url = server.url if server else None
+        _crawl_in_order(ctx, pool, crawls, summaries, options, jobs)
+    return [summary for summary in summaries if summary is not None]
+
+
+def _plan(
+    sources: Sequence[str], catalogue: ReplayCatalogue | None, replay_dir: Path | None, progress: Progress | None
+) -> tuple[list[SourceSummary | None], list[tuple[int, str]]]:
+    """A summary slot per source, the skipped ones filled; the (index, source) pairs to crawl."""
     summaries: list[SourceSummary | None] = [None] * len(sources)
     crawls: list[tuple[int, str]] = []
     for index, source in enumerate(sources):
@@ -125,29 +136,38 @@ def crawl_sources(
             summaries[index] = _skipped(source, f"no spider for {source} in this installation", progress)
         else:
             crawls.append((index, source))
-    with replay as server, ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="crawl") as pool:
-        options.replay_url = server.url if server else None
-        started: dict[int, tuple[_Crawl, Future[_Outcome]]] = {}
-        waiting = list(crawls)
+    return summaries, crawls
 
-        def start_more() -> None:
-            # Open the next crawl runs (in source order) while fewer than ``jobs`` spiders run.
-            running = sum(1 for _, future in started.values() if not future.done())
-            while waiting and running < jobs:
-                index, source = waiting.pop(0)
-                crawl = _open_run(ctx, source, options)
-                started[index] = (crawl, pool.submit(_run, ctx, crawl, options))
-                running += 1
 
-        for index, _source in crawls:
+def _crawl_in_order(
+    ctx: Any,
+    pool: ThreadPoolExecutor,
+    crawls: Sequence[tuple[int, str]],
+    summaries: list[SourceSummary | None],
+    options: _Options,
+    jobs: int,
+) -> None:
+    """Run up to ``jobs`` spiders at once; open and close their runs in source order."""
+    started: dict[int, tuple[_Crawl, Future[_Outcome]]] = {}
+    waiting = list(crawls)
+
+    def start_more() -> None:
+        # Open the next crawl runs (in source order) while fewer than ``jobs`` spiders run.
+        running = sum(1 for _, future in started.values() if not future.done())
+        while waiting and running < jobs:
+            index, source = waiting.pop(0)
+            crawl = _open_run(ctx, source, options)
+            started[index] = (crawl, pool.submit(_run, ctx, crawl, options))
+            running += 1
+
+    for index, _source in crawls:
+        start_more()
+        while index not in started or not started[index][1].done():
+            active = [future for _, future in started.values() if not future.done()]
+            wait(active, return_when=FIRST_COMPLETED)
             start_more()
-            while index not in started or not started[index][1].done():
-                active = [future for _, future in started.values() if not future.done()]
-                wait(active, return_when=FIRST_COMPLETED)
-                start_more()
-            crawl, future = started[index]
-            summaries[index] = _close_run(ctx, crawl, future.result(), options)
-    return [summary for summary in summaries if summary is not None]
+        crawl, future = started[index]
+        summaries[index] = _close_run(ctx, crawl, future.result(), options)
 
 
 @dataclass

@@ -13,14 +13,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cercabandi.catalogue.table import read_grid
+from cercabandi.catalogue.themes import themes_in_text
 from cercabandi.core.applications import MonitoringError
 from cercabandi.db import models
 from cercabandi.db.repo.applications import ImportReport, add_progress, resolve_ref, upsert_funded
 from cercabandi.db.session import transaction
 from cercabandi.monitoring.opendata import records
 from cercabandi.monitoring.updates import parse_update_rows
-from cercabandi.normalise.catalogue.table import read_grid
-from cercabandi.normalise.catalogue.themes import themes_in_text
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -53,7 +53,7 @@ class UpdatesOutcome:
 
 def import_updates(sessions: sessionmaker[Session], path: Path, *, now: datetime, today: date) -> UpdatesOutcome:
     """Import a staff update file (CSV or XLSX): every row or none."""
-    grid = read_grid(path)
+    grid = read_grid(path.name, path.read_bytes())
     parsed = parse_update_rows(grid.rows, grid.row_numbers)
     outcome = UpdatesOutcome(errors=list(parsed.errors))
     if outcome.errors:

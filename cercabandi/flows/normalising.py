@@ -24,6 +24,7 @@ from cercabandi.db.models import Call, CrawlRun, Quarantine, RawRecord
 from cercabandi.db.repo import calls as calls_repo
 from cercabandi.db.repo import raw as raw_repo
 from cercabandi.db.session import transaction, write_lock
+from cercabandi.normalise.duplicates import find_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,7 @@ def sources_with_raw_records(sessions: sessionmaker[Session]) -> list[str]:
 def finish_normalisation(sessions: sessionmaker[Session], source_ids: Sequence[str]) -> dict[str, Any]:
     """After every source: link duplicates across sources, then count missing calls."""
     with sessions() as session, session.begin():
-        links = calls_repo.link_duplicates(session)
+        links = calls_repo.store_duplicate_links(session, find_duplicates(calls_repo.duplicate_candidates(session)))
         missing = {source: calls_repo.update_missing(session, source) for source in source_ids}
     return {
         "duplicates": len(links),

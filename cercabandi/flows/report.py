@@ -8,7 +8,7 @@ new), rendered as rich tables for the terminal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cercabandi.core.sources import SOURCES
+from cercabandi.core.sources import SOURCES, is_silent
 from cercabandi.db.models import Quarantine, RawRecord
 
 
@@ -77,7 +77,7 @@ def silent_sources(session: Session, now: datetime, source_ids: list[str] | None
         if info is None:
             continue
         seen = last.get(source_id)
-        if seen is None or now - seen > timedelta(days=info.silent_after_days):
+        if is_silent(source_id, seen, now):
             silent.append(Silent(source_id, seen, info.silent_after_days))
     return silent
 

@@ -14,13 +14,14 @@ project titled "1.4.3 - app" gives ``§1.4.3`` too.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import Stemmer
+
+from cercabandi.core.folding import fold as fold_text
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
 _MEASURE_RE = re.compile(r"^m(\d)c(\d)([ir])(\d{1,2})(?:\.(\d{1,2}))?(?:\.(\d{1,2}))?")
@@ -34,22 +35,9 @@ _APOSTROPHES = str.maketrans({"'": " ", "’": " ", "`": " ", "‘": " "})
 CODE_PREFIX = "§"
 
 
-def _fold_slow(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-# Latin letters with accents, folded once at import: most texts then need one translate() call.
-_FOLD_TABLE = {cp: _fold_slow(chr(cp)) for cp in range(0xC0, 0x250) if _fold_slow(chr(cp)) != chr(cp)}
-_FOLD_TABLE.update(_APOSTROPHES)
-
-
 def fold(text: str) -> str:
-    """Lower case without accents: 'Comunità' -> 'comunita', 'perché' -> 'perche'."""
-    text = text.translate(_FOLD_TABLE)
-    if not text.isascii():
-        text = _fold_slow(text)
-    return text.lower()
+    """Lower case without accents, apostrophes as spaces: "Comunità dell'Adda" -> 'comunita dell adda'."""
+    return fold_text(text.translate(_APOSTROPHES))
 
 
 class CharGrams:

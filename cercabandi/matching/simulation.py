@@ -93,8 +93,30 @@ def simulate(
     before = summarise(_ranks(queries[scored], docs, calls, sub), sub)
     after = summarise(_ranks(queries[scored], expand_docs(docs, queries, judgements, params), calls, sub), sub)
     other_projects = {k: (before[k], after[k]) for k in REPORTED if k in before}
+    other_calls = _other_calls(queries, docs, calls, pairs, target, rng, params, tag_fraction, n_folds)
+    same_project = _same_project(queries, docs, calls, pairs, target, tagged, params)
+    return FeedbackReport(
+        other_projects=other_projects,
+        other_calls=other_calls,
+        same_project=same_project,
+        n_tagged=len(tagged),
+        n_judgements=len(judgements),
+    )
 
-    # other calls: folds grouped by call
+
+def _other_calls(
+    queries: NDArray[np.float32],
+    docs: NDArray[np.float32],
+    calls: CallsTable,
+    pairs: PairsTable,
+    target: NDArray[np.int64],
+    rng: np.random.Generator,
+    params: FeedbackParams,
+    tag_fraction: float,
+    n_folds: int,
+) -> dict[str, tuple[float, float]]:
+    """Tags on some calls, measured on other calls: folds grouped by call."""
+    n = len(pairs.texts)
     before_ranks = PairRanks(call=np.zeros(n, dtype=np.int64), measure=np.zeros(n, dtype=np.int64))
     after_ranks = PairRanks(call=np.zeros(n, dtype=np.int64), measure=np.zeros(n, dtype=np.int64))
     folds = GroupKFold(n_splits=min(n_folds, len(set(pairs.call_ids))))
@@ -106,34 +128,39 @@ def simulate(
             r = _ranks(queries[test], matrix, calls, sub)
             out.call[test], out.measure[test] = r.call, r.measure
     b, a = summarise(before_ranks, pairs), summarise(after_ranks, pairs)
-    other_calls = {k: (b[k], a[k]) for k in REPORTED if k in b}
+    return {k: (b[k], a[k]) for k in REPORTED if k in b}
 
-    # same project: the next page after rejecting the first
+
+def _same_project(
+    queries: NDArray[np.float32],
+    docs: NDArray[np.float32],
+    calls: CallsTable,
+    pairs: PairsTable,
+    target: NDArray[np.int64],
+    tagged: NDArray[np.int64],
+    params: FeedbackParams,
+) -> dict[str, float]:
+    """Same project: the next page after rejecting the first."""
     rank_now = _ranks(queries[tagged], docs, calls, _subset(pairs, tagged)).call
     missed = tagged[rank_now > 10]
     same_project = {"projects_with_call_outside_top10": float(len(missed))}
-    if len(missed):
-        miss_judgements = _tag_top10(queries, docs, missed, target)
-        rejected = rejected_pairs(miss_judgements)
-        row_of = {int(q): i for i, q in enumerate(missed)}
-        for name, q_matrix in (
-            ("exclusion_only", queries[missed]),
-            ("rocchio", rocchio(queries, docs, miss_judgements, params)[missed]),
-        ):
+    if not len(missed):
+        return same_project
+    miss_judgements = _tag_top10(queries, docs, missed, target)
+    rejected = rejected_pairs(miss_judgements)
+    row_of = {int(q): i for i, q in enumerate(missed)}
+    for name, q_matrix in (
+        ("exclusion_only", queries[missed]),
+        ("rocchio", rocchio(queries, docs, miss_judgements, params)[missed]),
+    ):
 
-            def drop(start: int, block: NDArray[np.float32]) -> None:
-                for q, ds in rejected.items():
-                    i = row_of[q] - start
-                    if 0 <= i < block.shape[0]:
-                        block[i, ds] = -np.inf
+        def drop(start: int, block: NDArray[np.float32]) -> None:
+            for q, ds in rejected.items():
+                i = row_of[q] - start
+                if 0 <= i < block.shape[0]:
+                    block[i, ds] = -np.inf
 
-            idx, _ = top_k(q_matrix, docs, 10, hook=drop)
-            hits = (idx == target[missed][:, None]).any(axis=1)
-            same_project[f"{name}/recall@10_next_page"] = float(hits.mean())
-    return FeedbackReport(
-        other_projects=other_projects,
-        other_calls=other_calls,
-        same_project=same_project,
-        n_tagged=len(tagged),
-        n_judgements=len(judgements),
-    )
+        idx, _ = top_k(q_matrix, docs, 10, hook=drop)
+        hits = (idx == target[missed][:, None]).any(axis=1)
+        same_project[f"{name}/recall@10_next_page"] = float(hits.mean())
+    return same_project

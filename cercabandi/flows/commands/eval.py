@@ -5,33 +5,45 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from cercabandi.flows.context import console, err_console
 
+if TYPE_CHECKING:
+    from cercabandi.matching.evaluation import CallsTable, PairsTable
+
 
 def _short(key: str) -> str:
     return key.replace("/pairs/", "/").replace("recall@", "R@")
 
 
+PairsOption = Annotated[
+    Path,
+    typer.Option(
+        "--pairs", help="Pairs CSV: project_id, project_title, project_description, call_id[, call_submisura, flags]."
+    ),
+]
+CallsOption = Annotated[
+    Path, typer.Option("--calls", help="Calls CSV: call_id, call_title, call_description[, codice_submisura].")
+]
+JsonOption = Annotated[Path | None, typer.Option("--json", help="Also write the metrics as JSON to this file.")]
+AblationOption = Annotated[
+    bool, typer.Option("--ablation", help="Also score the matcher with one analyser step removed at a time.")
+]
+FeedbackOption = Annotated[
+    bool, typer.Option("--feedback", help="Also simulate volunteers' reviews and report the gain (slower).")
+]
+
+
 def eval_cmd(
-    pairs: Path = typer.Option(
-        ...,
-        "--pairs",
-        help="Pairs CSV: project_id, project_title, project_description, call_id[, call_submisura, flags].",
-    ),
-    calls: Path = typer.Option(
-        ..., "--calls", help="Calls CSV: call_id, call_title, call_description[, codice_submisura]."
-    ),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the metrics as JSON to this file."),
-    ablation: bool = typer.Option(
-        False, "--ablation", help="Also score the matcher with one analyser step removed at a time."
-    ),
-    feedback: bool = typer.Option(
-        False, "--feedback", help="Also simulate volunteers' reviews and report the gain (slower)."
-    ),
+    pairs: PairsOption,
+    calls: CallsOption,
+    json_out: JsonOption = None,
+    ablation: AblationOption = False,
+    feedback: FeedbackOption = False,
 ) -> None:
     """Rank ALL calls for every project of the pairs and report recall@1/5/10, MRR and nDCG@10.
 
@@ -40,18 +52,7 @@ def eval_cmd(
     and bm25 in the same run.
     """
     # Imported here: scikit-learn takes seconds to load, and every other command (and --help) would pay it.
-    from cercabandi.matching.baselines import BM25Ranker, TfidfDefaultRanker
-    from cercabandi.matching.evaluation import (
-        ABLATIONS,
-        KEY_METRICS,
-        EvalDataError,
-        ScoringRanker,
-        evaluate,
-        load_calls,
-        load_pairs,
-    )
-    from cercabandi.matching.ranker import TextRanker
-    from cercabandi.matching.simulation import simulate
+    from cercabandi.matching.evaluation import EvalDataError, load_calls, load_pairs
 
     try:
         call_table = load_calls(calls)
@@ -64,6 +65,23 @@ def eval_cmd(
     )
     if pair_table.honest is None:
         console.print("[yellow]No is_pa_digitale_template / project_text_echoes_call columns: no honest subset.[/]")
+    results = _compare(call_table, pair_table)
+    payload: dict[str, object] = {"n_pairs": len(pair_table.texts), "n_calls": len(call_table.ids), "matchers": results}
+    if ablation:
+        payload["ablation"] = _ablation(call_table, pair_table, results["cercabandi"])
+    if feedback:
+        payload["feedback"] = _feedback(call_table, pair_table)
+    if json_out is not None:
+        json_out.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        console.print(f"Metrics written to {json_out}")
+
+
+def _compare(call_table: CallsTable, pair_table: PairsTable) -> dict[str, dict[str, float]]:
+    """The matcher and the two baselines, timed, in one table."""
+    from cercabandi.matching.baselines import BM25Ranker, TfidfDefaultRanker
+    from cercabandi.matching.evaluation import ScoringRanker, evaluate
+    from cercabandi.matching.ranker import TextRanker
+
     rankers: dict[str, ScoringRanker] = {
         "cercabandi": TextRanker(),
         "tfidf_default": TfidfDefaultRanker(),
@@ -78,43 +96,52 @@ def eval_cmd(
     for key in results["cercabandi"]:
         table.add_row(key, *(f"{results[n][key]:.3f}" for n in results))
     console.print(table)
-    payload: dict[str, object] = {"n_pairs": len(pair_table.texts), "n_calls": len(call_table.ids), "matchers": results}
-    if ablation:
-        keys = [k for k in KEY_METRICS if k in results["cercabandi"]]
-        abl = Table("variant", *map(_short, keys), title="Ablation (one change at a time)")
-        abl.add_row("cercabandi", *(f"{results['cercabandi'][k]:.3f}" for k in keys))
-        ablations: dict[str, dict[str, float]] = {}
-        for name, params in ABLATIONS.items():
-            metrics, _ = evaluate(TextRanker(**params), call_table, pair_table)  # type: ignore[arg-type]
-            ablations[name] = {k: metrics[k] for k in keys}
-            abl.add_row(name, *(f"{metrics[k]:.3f}" for k in keys))
-        console.print(abl)
-        payload["ablation"] = ablations
-    if feedback:
-        report = simulate(TextRanker(), call_table, pair_table)
-        fb = Table(
-            "scenario",
-            "metric",
-            "before",
-            "after",
-            title=f"Simulated reviews ({report.n_tagged} projects tagged, {report.n_judgements} tags)",
-        )
-        for scenario, values in (
-            ("other projects", report.other_projects),
-            ("other calls (grouped by call)", report.other_calls),
-        ):
-            for key, (before, after) in values.items():
-                fb.add_row(scenario, _short(key), f"{before:.3f}", f"{after:.3f}")
-        console.print(fb)
-        console.print(f"same project, next page after rejecting the top 10: {report.same_project}")
-        payload["feedback"] = {
-            "other_projects": report.other_projects,
-            "other_calls": report.other_calls,
-            "same_project": report.same_project,
-        }
-    if json_out is not None:
-        json_out.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        console.print(f"Metrics written to {json_out}")
+    return results
+
+
+def _ablation(
+    call_table: CallsTable, pair_table: PairsTable, baseline: dict[str, float]
+) -> dict[str, dict[str, float]]:
+    from cercabandi.matching.evaluation import ABLATIONS, KEY_METRICS, evaluate
+    from cercabandi.matching.ranker import TextRanker
+
+    keys = [k for k in KEY_METRICS if k in baseline]
+    abl = Table("variant", *map(_short, keys), title="Ablation (one change at a time)")
+    abl.add_row("cercabandi", *(f"{baseline[k]:.3f}" for k in keys))
+    ablations: dict[str, dict[str, float]] = {}
+    for name, params in ABLATIONS.items():
+        metrics, _ = evaluate(TextRanker(**params), call_table, pair_table)  # type: ignore[arg-type]
+        ablations[name] = {k: metrics[k] for k in keys}
+        abl.add_row(name, *(f"{metrics[k]:.3f}" for k in keys))
+    console.print(abl)
+    return ablations
+
+
+def _feedback(call_table: CallsTable, pair_table: PairsTable) -> dict[str, object]:
+    from cercabandi.matching.ranker import TextRanker
+    from cercabandi.matching.simulation import simulate
+
+    report = simulate(TextRanker(), call_table, pair_table)
+    fb = Table(
+        "scenario",
+        "metric",
+        "before",
+        "after",
+        title=f"Simulated reviews ({report.n_tagged} projects tagged, {report.n_judgements} tags)",
+    )
+    for scenario, values in (
+        ("other projects", report.other_projects),
+        ("other calls (grouped by call)", report.other_calls),
+    ):
+        for key, (before, after) in values.items():
+            fb.add_row(scenario, _short(key), f"{before:.3f}", f"{after:.3f}")
+    console.print(fb)
+    console.print(f"same project, next page after rejecting the top 10: {report.same_project}")
+    return {
+        "other_projects": report.other_projects,
+        "other_calls": report.other_calls,
+        "same_project": report.same_project,
+    }
 
 
 def register(root: typer.Typer) -> None:

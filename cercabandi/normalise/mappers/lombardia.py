@@ -62,8 +62,6 @@ def map_lombardia_bandi(raw: RawCall, now: datetime) -> Draft:
         for mention in find_dates(str(row["apertura_adesione"])).mentions[:1]:
             if mention.role is not DateRole.PUBLISHED:
                 set_opening(draft, mention)
-    if not raw.dates and not row:
-        draft.rolling = draft.rolling or False
     if "dote" in kind.lower():
         draft.instrument = Instrument.GRANT
     return draft
