@@ -7,10 +7,12 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import PurePath
+from typing import Any
 
 from cercabandi.catalogue.columns import EXPORT_HEADERS, FIELDS
 from cercabandi.catalogue.parse import ParsedCatalogue
 from cercabandi.core.models import Project
+from cercabandi.core.untrusted import formula_like, neutralise_formula, strip_controls
 from cercabandi.core.vocab import label_it
 
 Cell = str | Decimal | int | None
@@ -84,6 +86,9 @@ def _xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes
     sheet.append(list(headers))
     for row in rows:
         sheet.append([_xlsx_cell(v) for v in row])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            _as_text_if_formula_like(cell)
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
@@ -93,10 +98,19 @@ def _xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes
 def _csv_cell(value: Cell) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
-    return str(value)
+    # "=..." would run in Excel: it gets the text mark, which the import takes off again.
+    return str(neutralise_formula(strip_controls(str(value))))
 
 
 def _xlsx_cell(value: Cell) -> Cell:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # never let a cell become a formula
-    return value
+    return strip_controls(value) if isinstance(value, str) else value  # XLSX cannot hold control characters
+
+
+def _as_text_if_formula_like(cell: Any) -> None:
+    """A string cell stays a string (openpyxl makes "=..." a formula) and Excel keeps it text when edited.
+
+    The value itself is unchanged, so importing the export gives back exactly what was exported.
+    """
+    if isinstance(cell.value, str) and formula_like(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True

@@ -21,6 +21,7 @@ from cercabandi.catalogue import (
     rejected_table,
     table_bytes,
 )
+from cercabandi.catalogue.table import MAX_FILE_BYTES, too_large
 from cercabandi.catalogue.writer import Cell
 from cercabandi.db.repo.projects import UpsertReport, upsert_projects
 from cercabandi.db.session import transaction
@@ -38,6 +39,9 @@ def load_catalogue(
 ) -> ParsedCatalogue:
     """Read and validate a catalogue file. Raises ``CatalogueFileError`` when it cannot be read at all."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # refused before reading: a huge file never enters memory
+            raise CatalogueFileError(too_large(path.name, size))
         data = path.read_bytes()
     except OSError as exc:
         raise CatalogueFileError(f"cannot read {path}: {exc.strerror or exc}") from exc

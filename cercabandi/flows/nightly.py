@@ -238,6 +238,9 @@ def match_flow(now: datetime | None = None, k: int = DEFAULT_K, matcher: str = D
 
 
 def digest_all(settings: Settings, *, now: datetime, dry_run: bool, digester: str = DIGESTER) -> dict[str, Any]:
+    from cercabandi.digest.service import check_link_signing
+
+    check_link_signing(settings, dry_run=dry_run)
     run_digests = load_callable(digester)
     context = context_for(settings)
     result = run_digests(sessions=context.sessions, settings=settings, now=now, dry_run=dry_run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from cercabandi.core.untrusted import neutralise_formula
 from cercabandi.core.vocab import Role, label_it
 from cercabandi.db.models import User
 from cercabandi.db.repo import browse
@@ -52,13 +53,12 @@ COLUMNS = (
     "pagina_revisione",
 )
 ICS_SALT = "cercabandi-ics-feed"
+ICS_VALIDITY = timedelta(days=365)  # then the profile page gives a new address
 
 
 def _cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula (publisher titles are untrusted) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return neutralise_formula(value)
 
 
 def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
@@ -149,9 +149,23 @@ def export_xlsx(
     )
 
 
-def ics_token(secret: str, user: User) -> str:
-    """A per-user token for calendar clients (they cannot log in); deactivating the user revokes it."""
-    return URLSafeSerializer(secret, salt=ICS_SALT).dumps({"u": user.id})
+def ics_token(secret: str, user: User, now: datetime) -> str:
+    """A per-user token for calendar clients (they cannot log in).
+
+    Deactivating the user or changing the password revokes it; it expires after ``ICS_VALIDITY``.
+    """
+    expires = (now + ICS_VALIDITY).date().isoformat()
+    return URLSafeSerializer(secret, salt=ICS_SALT).dumps({"u": user.id, "g": user.credential_generation, "e": expires})
+
+
+def _ics_claim_valid(payload: Any, user: User | None, now: datetime) -> bool:
+    if not isinstance(payload, dict) or user is None or not user.active or not has_role(user, Role.VOLUNTEER):
+        return False
+    try:
+        expires = date.fromisoformat(str(payload.get("e")))
+    except ValueError:
+        return False  # tokens issued before expiry existed, or malformed
+    return payload.get("g") == user.credential_generation and now.date() <= expires
 
 
 def _ics_user(request: Request, db: Session, token: str, session_user: User | None) -> User:
@@ -164,8 +178,9 @@ def _ics_user(request: Request, db: Session, token: str, session_user: User | No
         payload = URLSafeSerializer(secret, salt=ICS_SALT).loads(token)
     except BadSignature:
         raise LoginRequired from None
-    user = db.get(User, payload.get("u")) if isinstance(payload, dict) else None
-    if user is None or not user.active or not has_role(user, Role.VOLUNTEER):
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    user = db.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
+    if user is None or not _ics_claim_valid(payload, user, now(request)):
         raise LoginRequired
     return user
 
@@ -225,4 +240,4 @@ def calendar(
 def calendar_url(request: Request, user: User) -> str:
     secret = request.app.state.settings.secret_key.get_secret_value()
     base = request.app.state.settings.base_url.rstrip("/")
-    return f"{base}/calendar.ics?token={ics_token(secret, user)}"
+    return f"{base}/calendar.ics?token={ics_token(secret, user, now(request))}"

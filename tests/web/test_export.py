@@ -109,13 +109,13 @@ def test_ics_follows_new_verdicts(giulia: TestClient) -> None:
 
 
 def test_ics_with_token_for_calendar_clients(
-    client: TestClient, web_sessions: sessionmaker[Session], web_settings
+    client: TestClient, web_sessions: sessionmaker[Session], web_settings, now
 ) -> None:
     secret = web_settings.secret_key.get_secret_value()
     with web_sessions() as session:
         user = session.scalar(select(User).where(User.username == "luca"))
         assert user is not None
-        token = ics_token(secret, user)
+        token = ics_token(secret, user, now)
     assert len(_events(client.get(f"/calendar.ics?token={token}").content)) == 2
     assert client.get("/calendar.ics?token=forged").status_code == 303
     assert client.get(f"/calendar.ics?token={token[:-2]}xx").status_code == 303

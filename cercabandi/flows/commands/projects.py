@@ -100,7 +100,7 @@ def import_cmd(
         err_console.print(f"[red]Cannot import {file.name}:[/] {exc}")
         raise typer.Exit(2) from exc
     except Exception as exc:
-        err_console.print(f"[red]Import failed, nothing was written:[/] {exc}")
+        err_console.print(f"[red]Import failed, nothing was written:[/] {_short_error(exc)}", soft_wrap=True)
         raise typer.Exit(1) from exc
     _print_outcome(outcome, file.name)
     if outcome.report is None:
@@ -279,6 +279,15 @@ def export_cmd(
     headers, rows = export_table(projects)
     write_table(file, headers, rows)
     console.print(f"Exported {len(projects)} project(s) to [bold]{file}[/]")
+
+
+def _short_error(exc: Exception) -> str:
+    """The database's own message, first line only: never the SQL statement with the row's values."""
+    from sqlalchemy.exc import DBAPIError, StatementError
+
+    if isinstance(exc, DBAPIError | StatementError) and getattr(exc, "orig", None) is not None:
+        return f"{type(exc.orig).__name__}: {str(exc.orig).strip().splitlines()[0]}"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
 def register(root: typer.Typer) -> None:
