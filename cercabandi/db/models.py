@@ -99,7 +99,7 @@ class CrawlRun(Base):
     run_key: Mapped[str | None] = mapped_column(String(100), index=True)  # the nightly run it belongs to
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failing|failed
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|degraded|failing|failed
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     items: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
