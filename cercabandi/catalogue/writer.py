@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from decimal import Decimal
@@ -11,6 +10,7 @@ from typing import Any
 
 from cercabandi.catalogue.columns import EXPORT_HEADERS, FIELDS
 from cercabandi.catalogue.parse import ParsedCatalogue
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR, csv_bytes
 from cercabandi.core.models import Project
 from cercabandi.core.untrusted import formula_like, neutralise_formula, strip_controls
 from cercabandi.core.vocab import label_it
@@ -61,19 +61,18 @@ def rejected_table(parsed: ParsedCatalogue) -> tuple[list[str], list[list[Cell]]
     return headers, rows
 
 
-def table_bytes(name: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """The file ``name`` as bytes: CSV (UTF-8 with BOM, ';' as Italian Excel expects) or XLSX, by its extension."""
+def table_bytes(
+    name: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, separator: str = DEFAULT_SEPARATOR
+) -> bytes:
+    """The file ``name`` as bytes: CSV (the export dialect of ``core.csv_export``: UTF-8 with BOM, ';' as
+    Italian Excel expects, or ``separator``) or XLSX, by its extension."""
     suffix = PurePath(name).suffix.lower()
     if suffix == ".xlsx":
         return _xlsx_bytes(headers, rows)
     if suffix not in (".csv", ".txt"):
         raise ValueError(f"cannot write {name}: use a .csv or .xlsx file name")
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if v is None else _csv_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    cells = ([None if v is None else _csv_cell(v) for v in row] for row in rows)
+    return csv_bytes(headers, cells, separator=separator)
 
 
 def _xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:

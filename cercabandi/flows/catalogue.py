@@ -23,6 +23,7 @@ from cercabandi.catalogue import (
 )
 from cercabandi.catalogue.table import MAX_FILE_BYTES, too_large
 from cercabandi.catalogue.writer import Cell
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR
 from cercabandi.db.repo.projects import UpsertReport, upsert_projects
 from cercabandi.db.session import transaction
 
@@ -48,9 +49,12 @@ def load_catalogue(
     return parse_catalogue(path.name, data, sheet=sheet, maps=maps, preset=preset, encoding=encoding)
 
 
-def write_table(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    """Write a table as CSV or XLSX, by the file's extension (``ValueError`` for any other)."""
-    data = table_bytes(path.name, headers, rows)
+def write_table(
+    path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, separator: str = DEFAULT_SEPARATOR
+) -> None:
+    """Write a table as CSV (``separator`` between cells) or XLSX, by the file's extension (``ValueError`` for any
+    other)."""
+    data = table_bytes(path.name, headers, rows, separator=separator)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,12 +16,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR, csv_bytes, separator_for
 from cercabandi.core.untrusted import neutralise_formula
 from cercabandi.core.vocab import Role, label_it
 from cercabandi.db.models import User
 from cercabandi.db.repo import browse
 from cercabandi.digest.followups import calendar_facts
 from cercabandi.digest.ics import followup_event
+from cercabandi.web.pages import error_page
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_browse import parse_filters
 from cercabandi.web.security import LoginRequired, csrf_protect, get_db, has_role, now, optional_user, require
@@ -110,15 +111,25 @@ def _filename(request: Request, ext: str) -> str:
 
 @router.get("/calls.csv")
 def export_csv(
-    request: Request, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+    request: Request,
+    sep: str = DEFAULT_SEPARATOR,
+    user: User = Depends(require(Role.VOLUNTEER)),
+    db: Session = Depends(get_db),
 ) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in export_rows(request, db, user):
-        writer.writerow([_cell(v) for v in row])
+    """``;``-separated UTF-8 with a BOM for Italian Excel; ``?sep=,`` (or ``tab``) for other tools."""
+    try:
+        separator = separator_for(sep)
+    except ValueError:
+        return error_page(
+            request,
+            400,
+            "Separatore non valido",
+            "Per il CSV usa sep=; (Excel in italiano), sep=, oppure sep=tab.",
+            user=user,
+        )
+    rows = ([_cell(v) for v in row] for row in export_rows(request, db, user))
     return Response(
-        buffer.getvalue(),
+        csv_bytes(COLUMNS, rows, separator=separator),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{_filename(request, "csv")}"'},
     )
