@@ -282,7 +282,10 @@ def list_cmd(
     status: Annotated[str | None, typer.Option(help="Only applications with this status.")] = None,
     call: Annotated[str | None, typer.Option(help="Only applications for this call.")] = None,
     staff_only: Annotated[
-        bool, typer.Option("--staff-only", help="Leave out funded projects imported from open data.")
+        bool,
+        typer.Option(
+            "--staff-only/--all", help="Leave out funded projects imported from open data (--all: list them too)."
+        ),
     ] = True,
 ) -> None:
     """List applications with their status, lead and amounts."""
