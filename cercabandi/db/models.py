@@ -41,6 +41,14 @@ NAMING_CONVENTION = {
 }
 
 
+def alembic_include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic compares only what the models describe: the full-text index of calls (SQLite's FTS5
+    table and its shadow tables, PostgreSQL's GIN expression index) belongs to the migration."""
+    if type_ == "table" and name is not None and name.startswith("calls_fts"):
+        return False
+    return not (type_ == "index" and name == "ix_calls_search_text_fts")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC; returns them aware (SQLite keeps no offset)."""
 
@@ -176,6 +184,8 @@ class Call(Base):
     last_seen: Mapped[datetime]
     missing_count: Mapped[int] = mapped_column(Integer, default=0)  # complete crawls without it
     missing_since: Mapped[datetime | None]
+    # Stems of the call's texts (core.search_text.document), indexed by the database's full-text search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     versions: Mapped[list[CallVersion]] = relationship(
         back_populates="call", order_by="CallVersion.version", cascade="all, delete-orphan"
@@ -232,6 +242,7 @@ class Project(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # stems, as for calls
 
     comuni: Mapped[list[Comune]] = relationship(secondary="project_comuni", order_by="Comune.name")
 
@@ -248,7 +259,11 @@ class ProjectComune(Base):
 
 class MatchRow(Base):
     __tablename__ = "matches"
-    __table_args__ = (UniqueConstraint("call_id", "project_id"),)
+    __table_args__ = (
+        UniqueConstraint("call_id", "project_id"),
+        # A call's best score and number of matches read from the index alone (triage queue, lists).
+        Index("ix_matches_call_active_score", "call_id", "active", "score"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
@@ -295,7 +310,10 @@ class ReviewRow(Base):
     """A volunteer's or staff member's verdict on a call (for a project, or in general)."""
 
     __tablename__ = "reviews"
-    __table_args__ = (Index("ix_reviews_call_project", "call_id", "project_id"),)
+    __table_args__ = (
+        Index("ix_reviews_call_project", "call_id", "project_id"),
+        Index("ix_reviews_call_reviewer", "call_id", "reviewer"),  # "has this person judged this call?"
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"))

@@ -22,7 +22,7 @@ from cercabandi.core.applications import Progress
 from cercabandi.core.vocab import ApplicationStatus, PartnerKind, ProgressStage
 from cercabandi.db import models
 from cercabandi.db.repo import applications as repo
-from cercabandi.db.repo import browse
+from cercabandi.db.repo import triage
 from cercabandi.db.session import transaction
 from cercabandi.flows.site import SiteReport, build_site
 
@@ -38,7 +38,7 @@ class DemoApplication:
     site: SiteReport
 
 
-def _network_call(session: Session) -> tuple[str, list[browse.NetworkSuggestion]] | None:
+def _network_call(session: Session) -> tuple[str, list[triage.NetworkSuggestion]] | None:
     """The call with the best-scoring projects-in-network suggestion."""
     call_ids = list(
         dict.fromkeys(
@@ -50,7 +50,7 @@ def _network_call(session: Session) -> tuple[str, list[browse.NetworkSuggestion]
         )
     )
     for call_id in call_ids:
-        network = browse.projects_in_network(browse.matches_for_call(session, call_id))
+        network = triage.projects_in_network(triage.matches_for_call(session, call_id))
         if len(network) >= 2:
             return call_id, network[:2]
     return None
@@ -108,7 +108,7 @@ def _monitor(session: Session, app_id: int, today: date, now: datetime) -> None:
     )
 
 
-def _create(session: Session, call_id: str, network: list[browse.NetworkSuggestion], today: date, now: datetime) -> int:
+def _create(session: Session, call_id: str, network: list[triage.NetworkSuggestion], today: date, now: datetime) -> int:
     if session.get(models.Organisation, DEMO_COOP) is None:
         repo.add_organisation(
             session,

@@ -32,6 +32,7 @@ from cercabandi.web import (
     routes_dashboard,
     routes_export,
     routes_feedback,
+    routes_info,
     routes_monitoring,
     routes_triage,
 )
@@ -88,6 +89,7 @@ def create_app(
         routes_feedback,
         routes_applications,
         routes_monitoring,
+        routes_info,
     ):
         app.include_router(module.router)
     _add_error_pages(app)

@@ -20,7 +20,7 @@ from cercabandi.core.applications import TRANSITIONS, MonitoringError, Progress,
 from cercabandi.core.vocab import ApplicationStatus, ProgressStage, Role, label_it
 from cercabandi.db.models import Call, Comune, User
 from cercabandi.db.repo import applications as repo
-from cercabandi.db.repo import browse
+from cercabandi.db.repo import triage
 from cercabandi.web.pages import error_page, redirect, render
 from cercabandi.web.security import csrf_protect, flash, get_db, now, require
 
@@ -89,8 +89,8 @@ def new_application(
     request: Request, call: str = "", user: User = Depends(staff), db: Session = Depends(get_db)
 ) -> Response:
     row = db.get(Call, call) if call else None
-    matches = browse.matches_for_call(db, row.id) if row is not None else []
-    network = browse.projects_in_network(matches)
+    matches = triage.matches_for_call(db, row.id) if row is not None else []
+    network = triage.projects_in_network(matches)
     context: dict[str, Any] = {
         "call": row,
         "matches": matches,

@@ -17,7 +17,7 @@ from cercabandi.core.fmt_it import euro
 from cercabandi.core.models import utcnow
 from cercabandi.core.vocab import ApplicationStatus, PartnerKind, label_it
 from cercabandi.db.repo import applications as repo
-from cercabandi.db.repo import browse
+from cercabandi.db.repo import triage
 from cercabandi.db.session import transaction
 from cercabandi.flows.commands._common import require_schema
 from cercabandi.flows.context import AppContext, console, err_console, load_context
@@ -145,7 +145,7 @@ def invite_network(session: Session, draft: repo.NewApplication) -> None:
     """Add the comuni (and their best projects) of the stored 'projects in network' suggestion for the call."""
     if draft.call_id is None:
         raise MonitoringError("--from-network needs --call")
-    suggestions = browse.projects_in_network(browse.matches_for_call(session, draft.call_id))
+    suggestions = triage.projects_in_network(triage.matches_for_call(session, draft.call_id))
     if not suggestions:
         raise MonitoringError(f"no projects in network for {draft.call_id!r}: fewer than two comuni match it")
     for item in suggestions:
@@ -162,7 +162,7 @@ def suggest(call: Annotated[str, typer.Argument(help="The id of the call.")]) ->
     ctx = load_context()
     require_schema(ctx)
     with ctx.sessions() as session:
-        suggestions = browse.projects_in_network(browse.matches_for_call(session, call))
+        suggestions = triage.projects_in_network(triage.matches_for_call(session, call))
     if not suggestions:
         console.print("No projects in network: fewer than two comuni have a matching project.")
         return

@@ -1,7 +1,7 @@
 """applications in network, partners, status history, documents, milestones, reporting deadlines, progress
 
 Revision ID: after_applications_monitoring
-Revises: security_sessions_throttle
+Revises: webapp_search_indexes
 Create Date: 2026-12-01 04:20:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "after_applications_monitoring"
-down_revision: str | None = "security_sessions_throttle"
+down_revision: str | None = "webapp_search_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
