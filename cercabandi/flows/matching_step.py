@@ -7,6 +7,7 @@ own gates then explain what else it drops. Volunteers' reviews are passed as fee
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,11 +16,12 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from cercabandi.core.models import FundingCall, Match, Project, Review
-from cercabandi.core.vocab import ProjectStage
+from cercabandi.core.vocab import Level, ProjectStage
 from cercabandi.db.repo.calls import rankable_calls
 from cercabandi.db.repo.matches import store_matches
 from cercabandi.db.repo.projects import list_projects
 from cercabandi.db.repo.reviews import project_reviews
+from cercabandi.flows.progress import report
 
 DEFAULT_K = 20
 
@@ -58,9 +60,22 @@ class MatchSummary:
     deactivated: int = 0
     matcher_version: str = ""
     top: list[dict[str, Any]] = field(default_factory=list)  # best new matches, for the report
+    eu_calls: int = 0  # open EU calls ranked, and how many of them had a text beyond the title
+    eu_calls_with_text: int = 0
+    by_source_level: dict[str, int] = field(default_factory=dict)  # "source/level" -> active matches
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def _count_reach(summary: MatchSummary, calls: list[FundingCall], ranked: Sequence[Match]) -> None:
+    """Whether EU calls reach our projects at all: EU calls with a text, matches by source and level."""
+    eu = [c for c in calls if c.level is Level.EU]
+    summary.eu_calls = len(eu)
+    summary.eu_calls_with_text = sum(1 for c in eu if (c.body_text or c.summary or "").strip())
+    kind = {c.id: f"{c.source}/{c.level.value}" for c in calls}
+    counts = Counter(kind.get(m.call_id, "unknown") for m in ranked)
+    summary.by_source_level = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def match_all(
@@ -74,6 +89,7 @@ def match_all(
     """Fit the matcher on the rankable calls, rank every project, store the matches."""
     ranker = matcher()
     version = ranker.version
+    report("match", "start", note="reading the open calls and the catalogue")
     with sessions() as session:
         calls = rankable_calls(session, now)
         # Projects still looking for funds: completed ones are not ranked.
@@ -82,11 +98,17 @@ def match_all(
     summary = MatchSummary(calls=len(calls), projects=len(projects), matcher_version=version)
     ranked: Sequence[Match] = []
     if calls and projects:
-        ranked = ranker.fit(calls).rank(projects, k=k, now=now, feedback=feedback)
+        report("match", "update", note=f"fitting the matcher on {len(calls):,} open calls")
+        fitted = ranker.fit(calls)
+        report("match", "update", note=f"ranking the calls for {len(projects):,} projects")
+        ranked = fitted.rank(projects, k=k, now=now, feedback=feedback)
+    report("match", "update", note=f"storing {len(ranked):,} matches")
     with sessions() as session, session.begin():
         stored = store_matches(session, ranked, now=now, matcher_version=version, project_ids=[p.id for p in projects])
     summary.new, summary.updated, summary.unchanged = stored.new, stored.updated, stored.unchanged
     summary.reactivated, summary.deactivated = stored.reactivated, stored.deactivated
+    _count_reach(summary, calls, ranked)
+    report("match", "done", note=f"{len(ranked):,} matches: {summary.new:,} new, {summary.deactivated:,} dropped out")
     titles = {c.id: c.title for c in calls}
     names = {p.id: p.title for p in projects}
     for match in sorted(ranked, key=lambda m: -m.score)[:top]:

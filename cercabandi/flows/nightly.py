@@ -29,9 +29,9 @@ from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
 from cercabandi.db.repo.raw import sync_sources
 from cercabandi.db.session import transaction
-from cercabandi.digest.service import DigestRunReport, run_digests
+from cercabandi.digest.service import DigestRunReport, check_link_signing, run_digests
 from cercabandi.flows.context import AppContext
-from cercabandi.flows.crawling import SourceSummary, crawl_sources, resolve_sources
+from cercabandi.flows.crawling import Progress, SourceSummary, crawl_sources, resolve_sources
 from cercabandi.flows.matching_step import DEFAULT_K, MatcherFactory, match_all, tfidf_matcher
 from cercabandi.flows.normalising import (
     Normaliser,
@@ -39,6 +39,7 @@ from cercabandi.flows.normalising import (
     normalise_source,
     sources_with_raw_records,
 )
+from cercabandi.flows.progress import report
 from cercabandi.flows.report import RunReport, build_report
 from cercabandi.normalise import normalise_record
 
@@ -67,7 +68,13 @@ class Crawler(Protocol):
     """The crawl stage (``crawling.crawl_sources``)."""
 
     def __call__(
-        self, ctx: AppContext, source_ids: Sequence[str] | None = None, *, replay_dir: Path | None, run_key: str | None
+        self,
+        ctx: AppContext,
+        source_ids: Sequence[str] | None = None,
+        *,
+        replay_dir: Path | None,
+        run_key: str | None,
+        progress: Progress | None = None,
     ) -> list[SourceSummary]: ...
 
 
@@ -106,13 +113,25 @@ def crawl_one(
     run_key: str | None,
     crawler: Crawler = crawl_sources,
 ) -> dict[str, Any]:
+    report("crawl", "start", item=source_id)
     summaries = crawler(
-        context_for(settings), [source_id], replay_dir=Path(replay_dir) if replay_dir else None, run_key=run_key
+        context_for(settings),
+        [source_id],
+        replay_dir=Path(replay_dir) if replay_dir else None,
+        run_key=run_key,
+        progress=_crawl_progress,
     )
     result = summary_dict(summaries[0])
+    report("crawl", "done", item=source_id, note=f"{result['items']} items, {result['status']}")
     if result["status"] == "failed":
         raise CrawlFailed(f"{source_id}: crawl failed: {'; '.join(result['problems']) or 'no reason given'}")
     return result
+
+
+def _crawl_progress(source: str, event: str, items: int) -> None:
+    """The crawl glue's item counts as progress (its start and end are reported by ``crawl_one``)."""
+    if event == "items":
+        report("crawl", "update", item=source, note=f"{items} items", completed=items)
 
 
 @task(name="crawl-source", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
@@ -243,6 +262,7 @@ def match_flow(
 
 
 def digest_all(settings: Settings, *, now: datetime, dry_run: bool, digester: Digester = run_digests) -> dict[str, Any]:
+    check_link_signing(settings, dry_run=dry_run)
     result = digester(sessions=context_for(settings).sessions, settings=settings, now=now, dry_run=dry_run)
     outbox = str(result.outbox_dir) if result.outbox_dir else None
     return {"summary": result.summary(), **result.counts(), "outbox": outbox}
@@ -265,6 +285,22 @@ def digest_flow(
 
 
 # ----------------------------------------------------------------------- nightly
+
+
+def crawl_outcome(crawled: list[dict[str, Any]]) -> str:
+    """One line for the progress display: what the crawl of every source gave."""
+    bad = [c["source"] for c in crawled if c["status"] in ("failing", "failed")]
+    line = (
+        f"{len(crawled)} sources, {sum(c['items'] for c in crawled)} items, "
+        f"{sum(c['new'] for c in crawled)} new, {sum(c['changed'] for c in crawled)} changed"
+    )
+    return line + (f"; failing: {', '.join(bad)}" if bad else "")
+
+
+def normalise_outcome(sources: list[dict[str, Any]]) -> str:
+    """One line for the progress display: what normalising every source gave."""
+    total = {key: sum(int(s.get(key, 0)) for s in sources) for key in ("new", "changed", "unchanged", "quarantined")}
+    return ", ".join(f"{value} {key}" for key, value in total.items())
 
 
 @flow(name="nightly")
@@ -291,14 +327,20 @@ def nightly_flow(
     run_key = run_key or f"nightly-{now:%Y%m%dT%H%M%SZ}"
     crawled: list[dict[str, Any]] | None = None
     if crawl:
+        report("crawl", "start", note=f"{settings.crawl_jobs} sources at a time")
         runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.crawl_jobs)
         pooled = crawl_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
         crawled = pooled(source_ids=source_ids, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
+        report("crawl", "done", note=crawl_outcome(crawled))
+    report("normalise", "start")
     normalised = normalise_flow(crawled=crawled, now=now, normaliser=normaliser)
+    report("normalise", "done", note=normalise_outcome(normalised["sources"]))
     match = match_flow(now=now, matcher=matcher)
     digest_result: dict[str, Any] | None = None
     if digest:
+        report("digest", "start")
         digest_result = digest_flow(now=now, dry_run=digest_dry_run, digester=digester)
+        report("digest", "done", note=str(digest_result.get("summary") or ""))
     return build_report(
         context_for(settings).sessions,
         now=now,

@@ -180,7 +180,19 @@ def render_report(report: RunReport, console: Console, *, tz: Any = None) -> Non
             f"Matches: {m['projects']} projects × {m['calls']} open calls → {m['new']} new, {m['updated']} updated, "
             f"{m['deactivated']} dropped out (matcher {m['matcher_version']})"
         )
+        _render_reach(m, console)
     if report.digest is not None:
         console.print(f"Digests: {report.digest.get('summary', report.digest)}")
     for note in report.stage_notes:
         console.print(f"[yellow]{note}[/]")
+
+
+def _render_reach(m: dict[str, Any], console: Console) -> None:
+    """EU calls with a text, and the share of active matches by source and level."""
+    if m.get("eu_calls"):
+        console.print(f"EU calls with a text (not only a title): {m['eu_calls_with_text']} of {m['eu_calls']}")
+    counts: dict[str, int] = m.get("by_source_level") or {}
+    total = sum(counts.values())
+    if total:
+        shares = ", ".join(f"{key} {n} ({n / total:.0%})" for key, n in counts.items())
+        console.print(f"Active matches by source/level: {shares}")

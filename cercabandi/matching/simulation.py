@@ -36,17 +36,6 @@ REPORTED = (
 )
 
 
-def _subset(pairs: PairsTable, rows: NDArray[np.int64]) -> PairsTable:
-    pick = rows.tolist()
-    return PairsTable(
-        project_ids=[pairs.project_ids[i] for i in pick],
-        texts=[pairs.texts[i] for i in pick],
-        call_ids=[pairs.call_ids[i] for i in pick],
-        measures=[pairs.measures[i] for i in pick],
-        honest=None if pairs.honest is None else pairs.honest[rows],
-    )
-
-
 def _tag_top10(
     queries: sp.csr_matrix, docs: sp.csr_matrix, rows: NDArray[np.int64], target: NDArray[np.int64]
 ) -> list[Judgement]:
@@ -89,7 +78,7 @@ def simulate(
     tagged = np.sort(rng.choice(n, size=max(1, int(tag_fraction * n)), replace=False))
     scored = np.setdiff1d(np.arange(n), tagged)
     judgements = _tag_top10(queries, docs, tagged, target)
-    sub = _subset(pairs, scored)
+    sub = pairs.subset(scored)
     before = summarise(_ranks(queries[scored], docs, calls, sub), sub)
     after = summarise(_ranks(queries[scored], expand_docs(docs, queries, judgements, params), calls, sub), sub)
     other_projects = {k: (before[k], after[k]) for k in REPORTED if k in before}
@@ -123,7 +112,7 @@ def _other_calls(
     for train, test in folds.split(np.zeros(n), groups=np.array(pairs.call_ids)):
         chosen = np.sort(rng.choice(train, size=max(1, int(tag_fraction * len(train))), replace=False))
         fold_docs = expand_docs(docs, queries, _tag_top10(queries, docs, chosen, target), params)
-        sub = _subset(pairs, test)
+        sub = pairs.subset(test)
         for out, matrix in ((before_ranks, docs), (after_ranks, fold_docs)):
             r = _ranks(queries[test], matrix, calls, sub)
             out.call[test], out.measure[test] = r.call, r.measure
@@ -141,7 +130,7 @@ def _same_project(
     params: FeedbackParams,
 ) -> dict[str, float]:
     """Same project: the next page after rejecting the first."""
-    rank_now = _ranks(queries[tagged], docs, calls, _subset(pairs, tagged)).call
+    rank_now = _ranks(queries[tagged], docs, calls, pairs.subset(tagged)).call
     missed = tagged[rank_now > 10]
     same_project = {"projects_with_call_outside_top10": float(len(missed))}
     if not len(missed):

@@ -25,7 +25,7 @@ from cercabandi.core.sources import SOURCES
 from cercabandi.db.models import CrawlRun, RawRecord, Source
 from cercabandi.db.repo.raw import listing_entry
 from cercabandi.flows.context import AppContext
-from cercabandi.flows.crawling import SourceSummary
+from cercabandi.flows.crawling import Progress, SourceSummary
 
 MATCHER_VERSION = "fake-1"
 
@@ -36,6 +36,7 @@ def crawl_sources(
     *,
     replay_dir: Path | None = None,
     run_key: str | None = None,
+    progress: Progress | None = None,
 ) -> list[SourceSummary]:
     summaries = []
     for source_id in source_ids or []:
