@@ -1,7 +1,8 @@
-"""The theme vocabulary: stable slugs (stored, used in code) and their Italian labels.
+"""The project themes' vocabulary: slug -> Italian label.
 
-One definition for every stage: the catalogue maps "Temi" cells onto these slugs, the web
-form offers the labels, and a subscription stores slugs. ``theme_slug`` reads either form.
+Shared by the catalogue (which recognises themes in Italian wording), the dashboard, the
+subscription form and the public site, so every page names a theme the same way; a
+subscription stores slugs, and ``theme_slug`` reads either a slug or a label.
 """
 
 from __future__ import annotations
@@ -40,5 +41,5 @@ def theme_slug(value: str) -> str | None:
 
 
 def theme_label(slug: str) -> str:
-    """The Italian label of a slug; a tag outside the vocabulary is shown as written."""
-    return THEMES.get(slug, slug)
+    """The Italian label of a theme (a theme nobody recognised is shown as written, capitalised)."""
+    return THEMES.get(slug, slug[:1].upper() + slug[1:])

@@ -25,6 +25,6 @@ def test_theme_slug_reads_slugs_and_italian_labels(value: str, slug: str | None)
 
 
 def test_labels_and_one_definition() -> None:
-    assert theme_label("youth") == "Giovani" and theme_label("terzo settore") == "terzo settore"
+    assert theme_label("youth") == "Giovani" and theme_label("terzo settore") == "Terzo settore"
     assert CATALOGUE_THEMES is THEMES
     assert all(theme_slug(label) == slug for slug, label in THEMES.items())
