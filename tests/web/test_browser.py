@@ -258,5 +258,7 @@ def test_subscription_pickers_and_following_a_call(browser_page: tuple, web_sess
     page.goto(f"{base}/account")
     assert "Bandi seguiti 1" in " ".join(page.inner_text("#seguiti").split())
     page.set_viewport_size({"width": 400, "height": 900})
-    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
-    assert not _serious_axe_violations(page)
+    for path in ("/account", "/subscriptions?cerca_progetti=scuola"):
+        page.goto(f"{base}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0, path
+        assert not _serious_axe_violations(page), path
