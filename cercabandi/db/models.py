@@ -98,7 +98,7 @@ class CrawlRun(Base):
     run_key: Mapped[str | None] = mapped_column(String(100), index=True)  # the nightly run it belongs to
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failing|failed
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|degraded|failing|failed
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     items: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
@@ -283,6 +283,22 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Bumped to end every session of the user (logout, password change, deactivation).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped when the password changes: calendar tokens carry it, so a new password revokes them.
+    credential_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginFailure(Base):
+    """A failed login or password confirmation, kept for the throttle (shared by every web worker)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ReviewRow(Base):

@@ -24,6 +24,7 @@ from cercabandi.db.repo.matches import active_matches, match_from_row, store_mat
 from cercabandi.db.repo.projects import list_projects
 from cercabandi.db.repo.reviews import project_reviews
 from cercabandi.flows.normalising import load_callable
+from cercabandi.flows.progress import report
 
 DEFAULT_MATCHER = "cercabandi.matching.matcher:Matcher"
 DEFAULT_K = 20
@@ -78,6 +79,7 @@ def match_all(
 
     started = time.perf_counter()
     version = _matcher_version(matcher)
+    report("match", "start", note="reading the open calls and the catalogue")
     with sessions() as session:
         calls = rankable_calls(session, now)
         # Projects still looking for funds: completed ones are not ranked.
@@ -95,6 +97,8 @@ def match_all(
         with sessions() as session, session.begin():
             record_fingerprint(session, fingerprint, matcher_version=version, now=now)
     _count_reach(summary, calls, ranked)
+    how = "reused, nothing new or changed" if reused else f"{summary.new:,} new, {summary.deactivated:,} dropped out"
+    report("match", "done", note=f"{len(ranked):,} matches: {how}")
     _top(summary, calls, projects, ranked, top)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
@@ -114,7 +118,11 @@ def _rank_and_store(
     factory = load_callable(matcher) if isinstance(matcher, str) else matcher
     ranked: list[Match] = []
     if calls and projects:
-        ranked = factory().fit(calls).rank(projects, k=k, now=now, feedback=feedback)
+        report("match", "update", note=f"fitting the matcher on {len(calls):,} open calls")
+        fitted = factory().fit(calls)
+        report("match", "update", note=f"ranking the calls for {len(projects):,} projects")
+        ranked = fitted.rank(projects, k=k, now=now, feedback=feedback)
+    report("match", "update", note=f"storing {len(ranked):,} matches")
     with sessions() as session, session.begin():
         stored = store_matches(
             session, ranked, now=now, matcher_version=summary.matcher_version, project_ids=[p.id for p in projects]

@@ -28,8 +28,20 @@ from cercabandi.db.repo.users import (
     set_role,
 )
 from cercabandi.web.pages import redirect, render
+from cercabandi.web.params import SubscriptionId, UserId
 from cercabandi.web.routes_export import calendar_url
-from cercabandi.web.security import csrf_protect, flash, get_db, now, require
+from cercabandi.web.security import (
+    csrf_protect,
+    flash,
+    get_db,
+    log_in,
+    now,
+    password_failed,
+    password_succeeded,
+    require,
+    throttle_wait,
+    wait_message,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -67,7 +79,7 @@ def users_create(
 
 @router.post("/admin/users/{user_id}")
 def users_update(
-    user_id: int,
+    user_id: UserId,
     request: Request,
     action: str = Form(...),
     role: str = Form(""),
@@ -117,7 +129,12 @@ def account_password(
     user: User = Depends(require(Role.VOLUNTEER)),
     db: Session = Depends(get_db),
 ) -> Response:
+    wait = throttle_wait(request, db, user.username)
+    if wait is not None:
+        flash(request, wait_message(wait), "error")
+        return redirect(request, "/account")
     if authenticate(db, user.username, current) is None:
+        password_failed(request, db, user.username)
         flash(request, "La password attuale non è corretta.", "error")
         return redirect(request, "/account")
     if new != confirm:
@@ -129,8 +146,10 @@ def account_password(
         db.rollback()
         flash(request, exc.italian, "error")
         return redirect(request, "/account")
+    password_succeeded(request, db, user.username)
     db.commit()
-    flash(request, "Password cambiata.")
+    log_in(request, user)  # every other session ended with the old password; this one carries on
+    flash(request, "Password cambiata: le altre sessioni sono state chiuse.")
     return redirect(request, "/account")
 
 
@@ -217,7 +236,7 @@ def subscriptions_create(
 
 @router.post("/subscriptions/{subscription_id}")
 def subscriptions_update(
-    subscription_id: int,
+    subscription_id: SubscriptionId,
     request: Request,
     action: str = Form(...),
     user: User = Depends(require(Role.STAFF)),

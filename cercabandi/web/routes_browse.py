@@ -16,6 +16,7 @@ from cercabandi.core.vocab import ApplicantType, CallStatus, Level, Role, label_
 from cercabandi.db.models import Call, Comune, Project, Source, User
 from cercabandi.db.repo import browse
 from cercabandi.web.pages import error_page, page_count, render
+from cercabandi.web.params import PageNumber
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_triage import call_context
 from cercabandi.web.security import csrf_protect, get_db, now, require
@@ -87,7 +88,7 @@ def filter_choices(db: Session) -> dict[str, Any]:
 
 @router.get("/calls")
 def calls(
-    request: Request, page: int = 1, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+    request: Request, page: PageNumber = 1, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
 ) -> Response:
     at = now(request)
     filters, active, problems = parse_filters(request, user)
@@ -131,7 +132,7 @@ def projects(
     request: Request,
     q: str = "",
     comune: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
     user: User = Depends(require(Role.VOLUNTEER)),
     db: Session = Depends(get_db),
 ) -> Response:

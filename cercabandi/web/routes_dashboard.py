@@ -18,7 +18,13 @@ from cercabandi.web.views import call_view
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
-STATE_LABELS = {"ok": "Regolare", "failing": "In errore", "silent": "Silenziosa", "never": "Mai eseguita"}
+STATE_LABELS = {
+    "ok": "Regolare",
+    "degraded": "Degradata (lettura generica)",
+    "failing": "In errore",
+    "silent": "Silenziosa",
+    "never": "Mai eseguita",
+}
 
 
 @router.get("/")

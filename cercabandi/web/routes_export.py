@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -17,9 +16,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR, csv_bytes, separator_for
+from cercabandi.core.untrusted import neutralise_formula
 from cercabandi.core.vocab import Role, label_it
 from cercabandi.db.models import User
 from cercabandi.db.repo import browse
+from cercabandi.web.pages import error_page
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_browse import parse_filters
 from cercabandi.web.security import LoginRequired, csrf_protect, get_db, has_role, now, optional_user, require
@@ -50,13 +52,12 @@ COLUMNS = (
     "pagina_revisione",
 )
 ICS_SALT = "cercabandi-ics-feed"
+ICS_VALIDITY = timedelta(days=365)  # then the profile page gives a new address
 
 
 def _cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula (publisher titles are untrusted) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return neutralise_formula(value)
 
 
 def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
@@ -108,15 +109,25 @@ def _filename(request: Request, ext: str) -> str:
 
 @router.get("/calls.csv")
 def export_csv(
-    request: Request, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+    request: Request,
+    sep: str = DEFAULT_SEPARATOR,
+    user: User = Depends(require(Role.VOLUNTEER)),
+    db: Session = Depends(get_db),
 ) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in export_rows(request, db, user):
-        writer.writerow([_cell(v) for v in row])
+    """``;``-separated UTF-8 with a BOM for Italian Excel; ``?sep=,`` (or ``tab``) for other tools."""
+    try:
+        separator = separator_for(sep)
+    except ValueError:
+        return error_page(
+            request,
+            400,
+            "Separatore non valido",
+            "Per il CSV usa sep=; (Excel in italiano), sep=, oppure sep=tab.",
+            user=user,
+        )
+    rows = ([_cell(v) for v in row] for row in export_rows(request, db, user))
     return Response(
-        buffer.getvalue(),
+        csv_bytes(COLUMNS, rows, separator=separator),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{_filename(request, "csv")}"'},
     )
@@ -147,9 +158,23 @@ def export_xlsx(
     )
 
 
-def ics_token(secret: str, user: User) -> str:
-    """A per-user token for calendar clients (they cannot log in); deactivating the user revokes it."""
-    return URLSafeSerializer(secret, salt=ICS_SALT).dumps({"u": user.id})
+def ics_token(secret: str, user: User, now: datetime) -> str:
+    """A per-user token for calendar clients (they cannot log in).
+
+    Deactivating the user or changing the password revokes it; it expires after ``ICS_VALIDITY``.
+    """
+    expires = (now + ICS_VALIDITY).date().isoformat()
+    return URLSafeSerializer(secret, salt=ICS_SALT).dumps({"u": user.id, "g": user.credential_generation, "e": expires})
+
+
+def _ics_claim_valid(payload: Any, user: User | None, now: datetime) -> bool:
+    if not isinstance(payload, dict) or user is None or not user.active or not has_role(user, Role.VOLUNTEER):
+        return False
+    try:
+        expires = date.fromisoformat(str(payload.get("e")))
+    except ValueError:
+        return False  # tokens issued before expiry existed, or malformed
+    return payload.get("g") == user.credential_generation and now.date() <= expires
 
 
 def _ics_user(request: Request, db: Session, token: str, session_user: User | None) -> User:
@@ -162,8 +187,9 @@ def _ics_user(request: Request, db: Session, token: str, session_user: User | No
         payload = URLSafeSerializer(secret, salt=ICS_SALT).loads(token)
     except BadSignature:
         raise LoginRequired from None
-    user = db.get(User, payload.get("u")) if isinstance(payload, dict) else None
-    if user is None or not user.active or not has_role(user, Role.VOLUNTEER):
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    user = db.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
+    if user is None or not _ics_claim_valid(payload, user, now(request)):
         raise LoginRequired
     return user
 
@@ -219,4 +245,4 @@ def calendar(
 def calendar_url(request: Request, user: User) -> str:
     secret = request.app.state.settings.secret_key.get_secret_value()
     base = request.app.state.settings.base_url.rstrip("/")
-    return f"{base}/calendar.ics?token={ics_token(secret, user)}"
+    return f"{base}/calendar.ics?token={ics_token(secret, user, now(request))}"

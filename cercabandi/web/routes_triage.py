@@ -9,12 +9,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from cercabandi.core.models import Review
+from cercabandi.core.models import MAX_NOTE_CHARS, Review
 from cercabandi.core.vocab import ReviewReason, ReviewTag, Role, label_it
 from cercabandi.db.models import Assignment, Call, Comune, Project, User
 from cercabandi.db.repo import browse
 from cercabandi.db.repo.reviews import record_review
 from cercabandi.web.pages import redirect, render
+from cercabandi.web.params import FormQueueIndex, QueueIndex
 from cercabandi.web.security import csrf_protect, flash, get_db, has_role, now, require
 from cercabandi.web.views import call_view, match_reasons
 
@@ -23,6 +24,9 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 # Keyboard digits 1-7 in this order (shown in the help overlay and next to each reason).
 REASONS = list(ReviewReason)
 MAX_TAGS = 10
+
+
+NOTE_TOO_LONG = f"La nota è troppo lunga: al massimo {MAX_NOTE_CHARS:,} caratteri.".replace(",", ".")
 
 
 def parse_tags(text: str) -> list[str]:
@@ -55,7 +59,7 @@ def call_context(db: Session, call: Call, user: User, request: Request) -> dict:
 
 @router.get("/triage")
 def triage(
-    request: Request, i: int = 0, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+    request: Request, i: QueueIndex = 0, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
 ) -> Response:
     queue = browse.triage_queue(db, user.username, now(request))
     if not queue:
@@ -80,7 +84,7 @@ def review(
     note: str = Form(""),
     project_id: str = Form(""),
     back: str = Form("triage"),
-    i: int = Form(0),
+    i: FormQueueIndex = 0,
     user: User = Depends(require(Role.VOLUNTEER)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -90,6 +94,9 @@ def review(
         return redirect(request, "/triage")
     if project_id and db.get(Project, project_id) is None:
         flash(request, "Progetto non trovato.", "error")
+        return _back(request, back, call_id, i)
+    if len(note.strip()) > MAX_NOTE_CHARS:
+        flash(request, NOTE_TOO_LONG, "error")
         return _back(request, back, call_id, i)
     # The reason buttons carry only the reason: choosing one means "non pertinente".
     if not tag and reason:
@@ -124,13 +131,16 @@ def assign(
     target: str = Form(...),
     note: str = Form(""),
     back: str = Form("call"),
-    i: int = Form(0),
+    i: FormQueueIndex = 0,
     user: User = Depends(require(Role.STAFF)),
     db: Session = Depends(get_db),
 ) -> Response:
     if db.get(Call, call_id) is None:
         flash(request, "Bando non trovato.", "error")
         return redirect(request, "/calls")
+    if len(note.strip()) > MAX_NOTE_CHARS:
+        flash(request, NOTE_TOO_LONG, "error")
+        return _back(request, back, call_id, i)
     kind, _, key = target.partition(":")
     assignment = Assignment(call_id=call_id, user_id=user.id, note=note.strip() or None, created_at=now(request))
     if kind == "project" and db.get(Project, key) is not None:

@@ -69,3 +69,31 @@ def test_sources_with_problems_come_first(web_sessions: sessionmaker[Session], n
     with web_sessions() as session:
         states = [h.state for h in browse.source_health(session, now)]
     assert states[:2] == ["failing", "silent"] and set(states[2:]) == {"ok"}
+
+
+def test_a_source_living_on_the_fallback_shows_as_degraded(
+    as_user: Callable[[str], TestClient], web_sessions: sessionmaker[Session], now: datetime
+) -> None:
+    """Issue #15: a crawl read by the generic fallback is 'degraded' on the dashboard, problems first."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from cercabandi.db.models import CrawlRun
+
+    problem = "3 of 20 items read by the generic fallback: the publisher's layout changed"
+    with web_sessions() as session, session.begin():
+        run = CrawlRun(source_id="it_dait", started_at=now - timedelta(minutes=30), finished_at=now - timedelta(minutes=20),
+                       status="degraded", complete=False, items=20, problems=[problem])  # fmt: skip
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    try:
+        with web_sessions() as session:
+            states = [(h.id, h.state) for h in browse.source_health(session, now)]
+        assert states[:3] == [("it_italiadomani", "failing"), ("it_dait", "degraded"), ("it_coesione", "silent")]
+        html = as_user("marco").get("/").text
+        assert "Degradata (lettura generica)" in html and "3 of 20 items read by the generic fallback" in html
+    finally:
+        with web_sessions() as session, session.begin():
+            session.execute(delete(CrawlRun).where(CrawlRun.id == run_id))

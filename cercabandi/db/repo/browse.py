@@ -482,7 +482,7 @@ def review_progress(session: Session, now: datetime) -> ReviewProgress:
 class SourceHealth:
     id: str
     name: str
-    state: str  # ok | failing | silent | never
+    state: str  # ok | degraded | failing | silent | never
     last_success_at: datetime | None
     last_item_count: int | None
     last_run: CrawlRun | None
@@ -491,10 +491,21 @@ class SourceHealth:
     quarantined: int = 0  # records that could not be normalised, not yet resolved
 
 
+def health_state(source_id: str, last_run: CrawlRun | None, last_success: datetime | None, now: datetime) -> str:
+    """never, failing, degraded (read by the generic fallback), silent or ok: the dashboard's word for a source."""
+    if last_run is None and last_success is None:
+        return "never"
+    if last_run is not None and last_run.status in ("failing", "failed"):
+        return "failing"
+    if last_run is not None and last_run.status == "degraded":
+        return "degraded"
+    return "silent" if is_silent(source_id, last_success, now) else "ok"
+
+
 def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[SourceHealth]:
     """Every known source: last successful crawl, items, and whether it is failing or silent.
 
-    Problems first (failing, silent, never crawled), then healthy sources, by name.
+    Problems first (failing, degraded, silent, never crawled), then healthy sources, by name.
     """
     sources = {s.id: s for s in session.scalars(select(Source))}
     ids = sorted(set(sources) | set(SOURCES))
@@ -525,19 +536,11 @@ def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[So
             successes = [r.finished_at or r.started_at for r in recent if r.status == "ok"]
             last_success = max(successes) if successes else None
         problems = [str(p) for p in (last_run.problems if last_run else [])]
-        if last_run is None and last_success is None:
-            state = "never"
-        elif last_run is not None and last_run.status in ("failing", "failed"):
-            state = "failing"
-        elif is_silent(source_id, last_success, now):
-            state = "silent"
-        else:
-            state = "ok"
         result.append(
             SourceHealth(
                 id=source_id,
                 name=row.name if row else (info.name if info else source_id),
-                state=state,
+                state=health_state(source_id, last_run, last_success, now),
                 last_success_at=last_success,
                 last_item_count=row.last_item_count
                 if row and row.last_item_count is not None
@@ -548,7 +551,7 @@ def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[So
                 quarantined=int(quarantined.get(source_id, 0)),
             )
         )
-    severity = {"failing": 0, "silent": 1, "never": 2, "ok": 3}
+    severity = {"failing": 0, "degraded": 1, "silent": 2, "never": 3, "ok": 4}
     result.sort(key=lambda h: (severity[h.state], h.name.lower()))
     return result
 

@@ -162,6 +162,17 @@ def get_project(session: Session, project_id: str) -> Project | None:
     return to_project(row) if row is not None else None
 
 
+def projects_with_cup(session: Session, cup: str) -> list[Project]:
+    """Every project with this CUP (written in any case, with spaces around), ordered by id."""
+    rows = session.scalars(
+        select(models.Project)
+        .where(func.upper(models.Project.cup) == cup.strip().upper())
+        .options(selectinload(models.Project.comuni))
+        .order_by(models.Project.id)
+    )
+    return [to_project(row) for row in rows]
+
+
 def list_projects(
     session: Session,
     *,

@@ -1,7 +1,7 @@
 """match_inputs: fingerprint of the last match step's inputs (the incremental night)
 
 Revision ID: matcher2_match_inputs
-Revises: digest_claim_owner
+Revises: security_sessions_throttle
 Create Date: 2026-12-01 05:20:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cercabandi.db.models
 
 revision: str = "matcher2_match_inputs"
-down_revision: str | None = "digest_claim_owner"
+down_revision: str | None = "security_sessions_throttle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
