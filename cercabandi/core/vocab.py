@@ -113,6 +113,37 @@ class Frequency(StrEnum):
     WEEKLY = "weekly"
 
 
+class ApplicationStatus(StrEnum):
+    """Where an application (candidatura) stands; the allowed moves are in ``monitoring.rules``."""
+
+    IDEA = "idea"
+    IN_PREPARATION = "in_preparation"
+    SUBMITTED = "submitted"
+    FUNDED = "funded"
+    NOT_FUNDED = "not_funded"
+    WITHDRAWN = "withdrawn"
+
+
+class PartnerKind(StrEnum):
+    """Who takes part in an application besides the lead body (capofila)."""
+
+    COMUNE = "comune"
+    THIRD_SECTOR = "third_sector"
+    OTHER = "other"
+
+
+class ProgressStage(StrEnum):
+    """The state of progress of a funded project."""
+
+    NOT_STARTED = "not_started"
+    DESIGN = "design"
+    PROCUREMENT = "procurement"
+    UNDER_WAY = "under_way"
+    ACTIVE = "active"  # open data says only "CUP attivo": funded and not closed, stage unknown
+    COMPLETED = "completed"
+    REPORTED = "reported"  # rendicontato
+
+
 PUBLIC_BODIES: frozenset[ApplicantType] = frozenset(
     {
         ApplicantType.COMUNE,
@@ -191,6 +222,28 @@ _LABELS_BY_VOCAB: dict[type[StrEnum], dict[str, str]] = {
     Frequency: {
         Frequency.DAILY: "Giornaliero",
         Frequency.WEEKLY: "Settimanale",
+    },
+    ApplicationStatus: {
+        ApplicationStatus.IDEA: "Idea",
+        ApplicationStatus.IN_PREPARATION: "In preparazione",
+        ApplicationStatus.SUBMITTED: "Presentata",
+        ApplicationStatus.FUNDED: "Finanziata",
+        ApplicationStatus.NOT_FUNDED: "Non finanziata",
+        ApplicationStatus.WITHDRAWN: "Ritirata",
+    },
+    PartnerKind: {
+        PartnerKind.COMUNE: "Comune",
+        PartnerKind.THIRD_SECTOR: "Ente del terzo settore",
+        PartnerKind.OTHER: "Altro partner",
+    },
+    ProgressStage: {
+        ProgressStage.NOT_STARTED: "Non avviato",
+        ProgressStage.DESIGN: "Progettazione",
+        ProgressStage.PROCUREMENT: "Affidamento",
+        ProgressStage.UNDER_WAY: "Lavori / attività in corso",
+        ProgressStage.ACTIVE: "Attivo (fase non nota)",
+        ProgressStage.COMPLETED: "Concluso",
+        ProgressStage.REPORTED: "Rendicontato",
     },
 }
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,11 +23,32 @@ from cercabandi.db.repo.match_inputs import last_fingerprint, record_fingerprint
 from cercabandi.db.repo.matches import active_matches, match_from_row, store_matches
 from cercabandi.db.repo.projects import list_projects
 from cercabandi.db.repo.reviews import project_reviews
-from cercabandi.flows.normalising import load_callable
 from cercabandi.flows.progress import report
 
-DEFAULT_MATCHER = "cercabandi.matching.matcher:Matcher"
 DEFAULT_K = 20
+
+
+class Ranker(Protocol):
+    """The match stage (``cercabandi.matching.Matcher``): fitted on the calls, ranks the projects."""
+
+    @property
+    def version(self) -> str: ...
+
+    def fit(self, calls: Sequence[FundingCall]) -> Ranker: ...
+
+    def rank(
+        self, projects: Sequence[Project], *, k: int, now: datetime, feedback: Sequence[Review]
+    ) -> Sequence[Match]: ...
+
+
+MatcherFactory = Callable[[], Ranker]
+
+
+def tfidf_matcher() -> Ranker:
+    """The real matcher, imported only when matching runs (scikit-learn is slow to load)."""
+    from cercabandi.matching.matcher import Matcher
+
+    return Matcher()
 
 
 @dataclass
@@ -51,7 +72,7 @@ class MatchSummary:
         return dict(self.__dict__)
 
 
-def _count_reach(summary: MatchSummary, calls: list[FundingCall], ranked: list[Any]) -> None:
+def _count_reach(summary: MatchSummary, calls: list[FundingCall], ranked: Sequence[Match]) -> None:
     """Whether EU calls reach our projects at all: EU calls with a text, matches by source and level."""
     eu = [c for c in calls if c.level is Level.EU]
     summary.eu_calls = len(eu)
@@ -66,7 +87,7 @@ def match_all(
     *,
     now: datetime,
     k: int = DEFAULT_K,
-    matcher: str | Callable[..., Any] = DEFAULT_MATCHER,
+    matcher: MatcherFactory = tfidf_matcher,
     top: int = 10,
 ) -> MatchSummary:
     """Fit the matcher on the rankable calls, rank every project, store the matches.
@@ -74,11 +95,12 @@ def match_all(
     When nothing it depends on changed since the last step (same fingerprint of calls,
     projects, reviews, matcher version and k), the stored matches are reused: no fit, no scores.
     """
-    # Imported here: the matching package loads scikit-learn, which a reused night never needs.
+    # Imported here, like the matcher: the matching package loads scikit-learn.
     from cercabandi.matching.fingerprint import inputs_fingerprint
 
     started = time.perf_counter()
-    version = _matcher_version(matcher)
+    ranker = matcher()
+    version = ranker.version
     report("match", "start", note="reading the open calls and the catalogue")
     with sessions() as session:
         calls = rankable_calls(session, now)
@@ -89,11 +111,12 @@ def match_all(
         reused = fingerprint == last_fingerprint(session)
         stored_matches = [match_from_row(r) for r in active_matches(session)] if reused else []
     summary = MatchSummary(calls=len(calls), projects=len(projects), matcher_version=version, reused=reused)
+    ranked: Sequence[Match]
     if reused:
         ranked = stored_matches
         summary.unchanged = len(ranked)
     else:
-        ranked = _rank_and_store(sessions, summary, calls, projects, feedback, now=now, k=k, matcher=matcher)
+        ranked = _rank_and_store(sessions, summary, ranker, calls, projects, feedback, now=now, k=k)
         with sessions() as session, session.begin():
             record_fingerprint(session, fingerprint, matcher_version=version, now=now)
     _count_reach(summary, calls, ranked)
@@ -107,19 +130,18 @@ def match_all(
 def _rank_and_store(
     sessions: sessionmaker[Session],
     summary: MatchSummary,
+    ranker: Ranker,
     calls: list[FundingCall],
     projects: list[Project],
     feedback: list[Review],
     *,
     now: datetime,
     k: int,
-    matcher: str | Callable[..., Any],
-) -> list[Match]:
-    factory = load_callable(matcher) if isinstance(matcher, str) else matcher
-    ranked: list[Match] = []
+) -> Sequence[Match]:
+    ranked: Sequence[Match] = []
     if calls and projects:
         report("match", "update", note=f"fitting the matcher on {len(calls):,} open calls")
-        fitted = factory().fit(calls)
+        fitted = ranker.fit(calls)
         report("match", "update", note=f"ranking the calls for {len(projects):,} projects")
         ranked = fitted.rank(projects, k=k, now=now, feedback=feedback)
     report("match", "update", note=f"storing {len(ranked):,} matches")
@@ -133,7 +155,7 @@ def _rank_and_store(
 
 
 def _top(
-    summary: MatchSummary, calls: list[FundingCall], projects: list[Project], ranked: list[Match], top: int
+    summary: MatchSummary, calls: list[FundingCall], projects: list[Project], ranked: Sequence[Match], top: int
 ) -> None:
     titles = {c.id: c.title for c in calls}
     names = {p.id: p.title for p in projects}
@@ -148,13 +170,3 @@ def _top(
                 "terms": [t.term for t in match.terms[:5]],
             }
         )
-
-
-def _matcher_version(matcher: str | Callable[..., Any]) -> str:
-    if isinstance(matcher, str):
-        module = matcher.partition(":")[0]
-        try:
-            return str(load_callable(f"{module}:MATCHER_VERSION"))
-        except Exception:
-            return module
-    return str(getattr(matcher, "MATCHER_VERSION", getattr(matcher, "__name__", "custom")))

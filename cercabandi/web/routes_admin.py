@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from cercabandi.core.vocab import Frequency, Role, label_it
 from cercabandi.db.models import Comune, Project, User
-from cercabandi.db.repo import browse
+from cercabandi.db.repo import lists as lists_repo
+from cercabandi.db.repo import verdicts as verdicts_repo
 from cercabandi.db.repo.subscriptions import (
     EMAIL_RE,
     MAX_ITEM_CAP,
@@ -168,9 +169,9 @@ def subscriptions_page(
         {
             "subscriptions": subs,
             "comuni_names": comuni,
-            "comuni": [c for c, n_projects, _ in browse.list_comuni(db) if n_projects],
+            "comuni": [c for c, n_projects, _ in lists_repo.list_comuni(db) if n_projects],
             "frequencies": [(Frequency.DAILY.value, "Giornaliera"), (Frequency.WEEKLY.value, "Settimanale")],
-            "themes": browse.known_tags(db),
+            "themes": verdicts_repo.known_tags(db),
         },
         user=user,
     )

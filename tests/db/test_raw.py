@@ -96,6 +96,7 @@ def test_items_read_by_the_generic_fallback_make_the_run_degraded(
     from zoneinfo import ZoneInfo
 
     from cercabandi.db.repo.browse import source_health
+
     from cercabandi.digest.gather import source_alerts
 
     raw.sync_sources(session)

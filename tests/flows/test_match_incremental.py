@@ -21,13 +21,12 @@ from cercabandi.db.repo.matches import active_matches
 from cercabandi.db.repo.projects import upsert_projects
 from cercabandi.flows.matching_step import match_all
 from cercabandi.flows.report import _render_match
-from cercabandi.matching.matcher import MATCHER_VERSION, Matcher
+from cercabandi.matching.matcher import Matcher
 
 
 class CountingMatcher(Matcher):
     """The real matcher, counting its fits and rankings."""
 
-    MATCHER_VERSION = MATCHER_VERSION
     fits = 0
     ranks = 0
 

@@ -35,6 +35,8 @@ PAGES = [
     "/calls.csv",
     "/calls.xlsx",
     "/calendar.ics",
+    "/calendar/lombardia_bandi:RLO12026034567.ics",
+    "/calls.atom",
 ]
 
 
@@ -53,7 +55,7 @@ def test_every_get_route_is_covered_by_the_anonymous_test() -> None:
     paths = {r.path for router in ROUTERS for r in router.routes if isinstance(r, APIRoute) and "GET" in r.methods}
     templated = {p for p in paths if "{" in p}
     assert paths - {"/login"} - templated <= set(PAGES)
-    assert len(templated) == 3  # call, project, comune detail: in PAGES with real ids
+    assert len(templated) == 4  # call, project, comune detail, a call's .ics: in PAGES with real ids
 
 
 def test_every_form_route_checks_the_csrf_token() -> None:

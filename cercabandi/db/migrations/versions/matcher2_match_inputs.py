@@ -1,7 +1,7 @@
 """match_inputs: fingerprint of the last match step's inputs (the incremental night)
 
 Revision ID: matcher2_match_inputs
-Revises: security_sessions_throttle
+Revises: after_applications_monitoring
 Create Date: 2026-12-01 05:20:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cercabandi.db.models
 
 revision: str = "matcher2_match_inputs"
-down_revision: str | None = "security_sessions_throttle"
+down_revision: str | None = "after_applications_monitoring"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
