@@ -1,7 +1,7 @@
 """call_follows: a person follows a call, and its changes go into their digest
 
 Revision ID: webapp2_call_follows
-Revises: after_applications_monitoring
+Revises: matcher2_match_inputs
 Create Date: 2026-12-01 05:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from cercabandi.db.models import UTCDateTime
 
 revision: str = "webapp2_call_follows"
-down_revision: str | None = "after_applications_monitoring"
+down_revision: str | None = "matcher2_match_inputs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
