@@ -166,6 +166,8 @@ UNKNOWN_IT = (
 GATE_IT: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = {
     ("status", True): (("forthcoming", "Bando in apertura"), ("", "Bando aperto")),
     ("status", False): (("", "Bando chiuso"),),
+    ("instrument", True): (("", "È un finanziamento (contributo, prestito o premio)"),),
+    ("instrument", False): (("", "Non è un finanziamento (gara, elenco, sponsor o selezione di personale)"),),
     ("applicant", True): (("", "Il proponente è tra i soggetti ammessi"),),
     ("applicant", False): (("", "Il proponente non è tra i soggetti ammessi"),),
     ("territory", True): (("", "Il territorio del bando comprende il comune"),),

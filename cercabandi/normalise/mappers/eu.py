@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +72,21 @@ def budget_overview(raw: RawCall) -> tuple[Decimal | None, Decimal | None, Decim
     return (budget or None), (min(minimums) if minimums else None), (max(maximums) if maximums else None)
 
 
+def cascade_wall_clock(draft: Draft) -> None:
+    """A cascade call's dates are the organiser's Brussels wall clock, though SEDIA writes them "+0000".
+
+    "2027-02-14T23:59:00.000+0000" is 14 February 23:59 on the project's page, not 15 February
+    00:59 in Rome: keep the digits and read them in Brussels time (Rome's clock). A bare date
+    already reads as the end of that day in Rome, and opening dates come as midnight (days).
+    """
+    draft.deadlines = [
+        Deadline(at=d.at.astimezone(UTC).replace(tzinfo=ROME), label=d.label)
+        if draft.deadline_has_time.get(d.at, False)
+        else d
+        for d in draft.deadlines
+    ]
+
+
 def map_eu_sedia(raw: RawCall, now: datetime) -> Draft:
     draft = map_generic(raw, now, SEDIA_POLICY)
     metadata = _metadata(raw)
@@ -94,6 +109,7 @@ def map_eu_sedia(raw: RawCall, now: datetime) -> Draft:
             for d in draft.deadlines
         ]
     if kind == "8":
+        cascade_wall_clock(draft)
         draft.issuer = raw.issuer or raw.extra.get("project_acronym") or "EU-funded project (cascade funding)"
         draft.warn("cascade call: small grants run by an EU-funded project; its own rules apply")
     if kind == "0":
