@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from cercabandi.core.folding import fold_words
+
 
 class ApplicantType(StrEnum):
     """Who may apply for a call, or who proposes a project."""
@@ -208,3 +210,39 @@ def label_it(value: str, vocabulary: type[StrEnum] | None = None) -> str:
     if vocabulary is not None:
         return _LABELS_BY_VOCAB.get(vocabulary, {}).get(str(value), str(value))
     return LABELS_IT.get(str(value), str(value))
+
+
+# Project themes: slug -> Italian label. The catalogue maps a "Temi" cell to these slugs (a theme
+# nobody recognises is kept as written); subscriptions accept the slug or the label.
+THEMES: dict[str, str] = {
+    "urban_regeneration": "Rigenerazione urbana",
+    "social_housing": "Abitare sociale",
+    "welfare": "Welfare e inclusione",
+    "education": "Scuola e formazione",
+    "digital": "Digitalizzazione PA",
+    "mobility": "Mobilità",
+    "energy": "Energia e comunità energetiche",
+    "environment": "Ambiente e verde",
+    "culture": "Cultura",
+    "sport": "Sport",
+    "health": "Salute",
+    "research": "Ricerca e innovazione",
+    "business": "Imprese",
+    "youth": "Giovani",
+    "employment": "Lavoro",
+    "tourism": "Turismo",
+}
+
+
+def theme_label(theme: str) -> str:
+    """The Italian label of a theme slug; a theme of a person's own is shown as written."""
+    return THEMES.get(theme, theme)
+
+
+def theme_slug(value: str) -> str | None:
+    """The slug of a theme given by slug or Italian label, whatever the case and accents; None when unknown."""
+    key = fold_words(value)
+    for slug, label in THEMES.items():
+        if key in (fold_words(slug), fold_words(label)):
+            return slug
+    return None

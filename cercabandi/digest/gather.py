@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from cercabandi.core.fmt_it import short_date
 from cercabandi.core.folding import strip_accents
 from cercabandi.core.sources import SOURCES
-from cercabandi.core.vocab import ReviewTag
+from cercabandi.core.vocab import ReviewTag, theme_label
 from cercabandi.db.models import (
     Assignment,
     Call,
@@ -155,7 +155,7 @@ def scope_label(subscription: Subscription, snapshot: RunSnapshot) -> str:
         parts.append(f"il Comune di {names[0]}")
     elif names:
         parts.append("i Comuni di " + ", ".join(names[:-1]) + " e " + names[-1])
-    themes = [str(t) for t in subscription.themes or []]
+    themes = [theme_label(str(t)) for t in subscription.themes or []]
     if themes:
         parts.append(("il tema " if len(themes) == 1 else "i temi ") + ", ".join(themes))
     projects = list(subscription.projects or [])

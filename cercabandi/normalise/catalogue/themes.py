@@ -11,26 +11,8 @@ from __future__ import annotations
 import re
 
 from cercabandi.core.folding import fold_words
+from cercabandi.core.vocab import THEMES
 from cercabandi.normalise.catalogue.values import split_list
-
-THEMES: dict[str, str] = {  # slug -> Italian label
-    "urban_regeneration": "Rigenerazione urbana",
-    "social_housing": "Abitare sociale",
-    "welfare": "Welfare e inclusione",
-    "education": "Scuola e formazione",
-    "digital": "Digitalizzazione PA",
-    "mobility": "Mobilità",
-    "energy": "Energia e comunità energetiche",
-    "environment": "Ambiente e verde",
-    "culture": "Cultura",
-    "sport": "Sport",
-    "health": "Salute",
-    "research": "Ricerca e innovazione",
-    "business": "Imprese",
-    "youth": "Giovani",
-    "employment": "Lavoro",
-    "tourism": "Turismo",
-}
 
 # Word starts (folded) that signal a theme.
 _KEYWORDS: dict[str, tuple[str, ...]] = {
