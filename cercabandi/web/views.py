@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cercabandi.core.vocab import CallStatus, label_it
+from cercabandi.core.vocab import FUNDING_INSTRUMENTS, CallStatus, Instrument, label_it
 from cercabandi.db.models import Call, MatchRow
 from cercabandi.db.repo.browse import sql_status
 from cercabandi.web.render import GATE_LABELS
@@ -51,6 +51,15 @@ class CallView:
     @property
     def title(self) -> str:
         return self.call.title
+
+    @property
+    def not_funding(self) -> str | None:
+        """The label of a call that is not funding (a tender, a list...): never offered to projects, marked."""
+        try:
+            instrument = Instrument(str(self.data.get("instrument") or Instrument.GRANT))
+        except ValueError:
+            return None
+        return None if instrument in FUNDING_INSTRUMENTS else label_it(instrument)
 
     @property
     def url(self) -> str | None:
