@@ -3,7 +3,7 @@
 One entry per call, in the most urgent section that applies: deadline reminders
 first, then new matches (those closing within 14 days first, by days left, then by
 relevance), then changes. Only what this recipient has not been told yet (``sent_keys``)
-makes an entry; the item cap never drops a reminder or a new call closing soon, fills up
+makes an entry; the item cap never drops a reminder or a new call closing soon (up to 40), fills up
 with the best others, and what it leaves out comes in the next digest.
 """
 
@@ -30,7 +30,8 @@ from cercabandi.digest.model import (
 from cercabandi.digest.reasons import explain
 
 REMINDER_DAYS: tuple[int, ...] = (14, 3)  # days before a deadline of a call tagged relevant
-MAX_PROJECTS_PER_ENTRY = 3
+MAX_PROJECTS_PER_ENTRY = 2  # a few lines per call; the others are counted and on the call's page
+MAX_URGENT_ENTRIES = 40  # calls closing soon pass the item cap up to this many (the HTML must stay under 100 KB)
 
 
 def period_key(frequency: str, day: date) -> str:
@@ -170,9 +171,9 @@ def _cut(
     reminders: list[Entry], new: list[Entry], changed: list[Entry], cap: int
 ) -> tuple[list[Entry], list[Entry], list[Entry]]:
     """Keep what must be acted on whatever the cap (reminders, new calls closing soon), then fill up to it."""
-    urgent_new = [e for e in new if e.closing_soon]
+    urgent_new = [e for e in new if e.closing_soon][: max(MAX_URGENT_ENTRIES - len(reminders), 0)]
     room = max(cap - len(reminders) - len(urgent_new), 0)
-    kept_new = urgent_new + [e for e in new if not e.closing_soon][:room]
+    kept_new = urgent_new + [e for e in new if e not in urgent_new][:room]
     room = max(room - (len(kept_new) - len(urgent_new)), 0)
     return reminders, kept_new, changed[:room]
 

@@ -22,6 +22,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import select
@@ -40,6 +41,7 @@ from cercabandi.db.repo.subscriptions import (
 from cercabandi.db.session import transaction
 from cercabandi.digest.build import build_digest, period_key
 from cercabandi.digest.gather import RunSnapshot, gather_inputs, load_snapshot
+from cercabandi.digest.model import Digest
 from cercabandi.digest.render import message_id_for, render_digest, to_message
 from cercabandi.digest.send import OutboxTransport, SmtpTransport, Transport
 
@@ -173,23 +175,9 @@ def _one(
 ) -> DigestOutcome:
     key = period_key(subscription.frequency, day)
     with sessions() as session:
-        existing = get_delivery(session, subscription.id, key)
-        if existing is not None and existing.status in FINAL_STATES:
-            return DigestOutcome(
-                subscription.id, subscription.email, key, "skipped", detail=f"already {existing.status}"
-            )
-        if existing is not None and existing.status == "sending":
-            return DigestOutcome(
-                subscription.id,
-                subscription.email,
-                key,
-                "stuck",
-                message_id=existing.message_id,
-                detail=(
-                    f"delivery {existing.id} stopped between sending and recording: check the mail log for "
-                    f"{existing.message_id}, then `cercabandi digest resolve {existing.id} --sent` or `--resend`"
-                ),
-            )
+        done = _already_handled(session, subscription, key)
+        if done is not None:
+            return done
         inputs = gather_inputs(session, subscription, snapshot, now=now)
     digest = build_digest(inputs, now=now, tz=settings.tz, period=key)
     if digest.is_empty:
@@ -200,11 +188,46 @@ def _one(
     message_id = message_id_for(subscription.id, key, settings.mail_from)
     rendered = render_digest(digest, settings=settings, now=now)
     message = to_message(rendered, to=subscription.email, settings=settings, message_id=message_id, now=now)
-    items = len(digest.entries)
     if dry_run:
         where = transport.send(message)
-        return DigestOutcome(subscription.id, subscription.email, key, "written", items, message_id, where)
+        return DigestOutcome(
+            subscription.id, subscription.email, key, "written", len(digest.entries), message_id, where
+        )
+    return _deliver(sessions, subscription, digest, message, message_id, now=now, transport=transport)
 
+
+def _already_handled(session: Session, subscription: Subscription, key: str) -> DigestOutcome | None:
+    """The outcome when this period's delivery is final (skipped) or was interrupted (stuck); else None."""
+    existing = get_delivery(session, subscription.id, key)
+    if existing is not None and existing.status in FINAL_STATES:
+        return DigestOutcome(subscription.id, subscription.email, key, "skipped", detail=f"already {existing.status}")
+    if existing is not None and existing.status == "sending":
+        return DigestOutcome(
+            subscription.id,
+            subscription.email,
+            key,
+            "stuck",
+            message_id=existing.message_id,
+            detail=(
+                f"delivery {existing.id} stopped between sending and recording: check the mail log for "
+                f"{existing.message_id}, then `cercabandi digest resolve {existing.id} --sent` or `--resend`"
+            ),
+        )
+    return None
+
+
+def _deliver(
+    sessions: sessionmaker[Session],
+    subscription: Subscription,
+    digest: Digest,
+    message: EmailMessage,
+    message_id: str,
+    *,
+    now: datetime,
+    transport: Transport,
+) -> DigestOutcome:
+    """Claim the delivery (committed as sending), send, then record it sent or failed."""
+    key, items = digest.period, len(digest.entries)
     with transaction(sessions) as session:
         claimed = claim_delivery(
             session,
