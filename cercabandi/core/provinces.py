@@ -18,7 +18,7 @@ LOMBARD_PROVINCES: dict[str, tuple[str, ...]] = {
     "LO": ("lodi",),
     "MN": ("mantova",),
     "MI": ("milano",),
-    "MB": ("monza e della brianza", "monza e brianza", "monza brianza", "monza"),
+    "MB": ("monza e della brianza", "monza e brianza", "monza brianza", "monzabrianza", "monza"),
     "PV": ("pavia",),
     "SO": ("sondrio",),
     "VA": ("varese",),

@@ -3,7 +3,8 @@
 Publishers list more than funding calls: tenders and framework agreements (CONSIP), lists of
 experts or lawyers to enrol in, sponsor searches, personnel competitions. ``classify_instrument``
 reads, in order, the title, the publisher's own type fields and the text, and returns the
-instrument with the reason in words; only ``FUNDING_INSTRUMENTS`` (core.vocab) are offered to
+instrument with the reason in words (English "procurement" is not a sign: EU pre-commercial
+procurement topics fund public buyers); only ``FUNDING_INSTRUMENTS`` (core.vocab) are offered to
 projects, the rest stay searchable and marked. Non-funding wording is checked first because a
 tender or a list names money too ("contributo", "importo"); a funding word in the publisher's
 type field wins over non-funding words in the text only.
@@ -33,7 +34,7 @@ NON_FUNDING: tuple[tuple[Instrument, re.Pattern[str]], ...] = (
         re.compile(
             r"\bconsip\b|\baccordo\s+quadro\b|\bappalt[oi]\b|\bbando\s+di\s+gara\b|\bgara\s+(?:d['’ ]\s?appalto|europea|aperta)\b"
             r"|\bprocedura\s+(?:aperta|negoziata|ristretta)\b|\baffidamento\s+(?:del|della|dei|di)\b|\bcall\s+for\s+tenders?\b"
-            r"|\bprocurement\b|\bconvenzione\s+per\s+la\s+fornitura\b|\bmercato\s+elettronico\b",
+            r"|\bconvenzione\s+per\s+la\s+fornitura\b|\bmercato\s+elettronico\b|\bindagine\s+di\s+mercato\b",
             _FLAGS,
         ),
     ),

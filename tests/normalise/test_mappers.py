@@ -500,6 +500,7 @@ def test_lombardia_links_the_bandi_online_page_and_keeps_the_data_record_apart(n
         ("PR_MN_42025049883", "Servizi Integrativi - Prov. Mantova", ["MN"]),
         ("RLY12024040784", "Eventi calamitosi - Città metropolitana di Milano e province di Cremona e Mantova", None),
         ("RLX1", "Dote Impresa Collocamento Mirato Asse II - Provincia di Monza e della Brianza", ["MB"]),
+        ("RLD12021018243", "Protezione Famiglia Emergenza COVID 19 - Province di Lecco e MonzaBrianza", ["LC", "MB"]),
         ("PR_MI_42025049900", "Servizi Integrativi - Città metropolitana di Milano", ["MI"]),
         ("RLX2", "Bando Spazi Comuni 2026", None),
     ],
@@ -547,3 +548,18 @@ def test_every_call_gets_an_instrument_and_the_reason(
     call = run(raw("lombardia_bandi", native_id="RLX9", title=title, extra=extra, body=body), now)
     assert call.instrument is instrument
     assert call.instrument_reason
+
+
+def test_eu_pre_commercial_procurement_and_cascade_open_calls_are_funding(now: datetime) -> None:
+    pcp = run(raw("eu_sedia", native_id="PCP", title="De-risking fuels through pre-commercial procurement"), now)
+    cascade = run(
+        raw(
+            "eu_sedia",
+            native_id="cascade-9",
+            title="RESIST II OPEN CALL",
+            body="Funding for procurement of tools.",
+            extra={"type": "8"},
+        ),
+        now,
+    )
+    assert (pcp.instrument, cascade.instrument) == (Instrument.GRANT, Instrument.GRANT)

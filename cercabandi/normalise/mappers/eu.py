@@ -115,7 +115,7 @@ def map_eu_sedia(raw: RawCall, now: datetime) -> Draft:
     if kind == "0":
         draft.reasons.append("a procurement tender (SEDIA type 0) is out of scope: the eu_sedia spider should drop it")
     if "prize" in (raw.extra.get("types_of_action") or "").lower():
-        draft.instrument = Instrument.PRIZE
+        draft.instrument, draft.instrument_reason = Instrument.PRIZE, "type of action says 'prize'"
     return draft
 
 
