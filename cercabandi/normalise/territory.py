@@ -60,7 +60,7 @@ _METRO_RE = re.compile(
 )
 
 
-_PROVINCE_MARK_RE = re.compile(r"\b(?:prov\.|provincia|province|provinciale)\s*(?:di\s+|de\s+|della\s+|del\s+)?")
+_PROVINCE_MARK_RE = re.compile(r"\b(?:prov\.|provincia|province)\s*(?:di\s+|de\s+|della\s+|del\s+)?")
 _METRO_MILANO_RE = re.compile(r"\bcitta\s+metropolitana\s+di\s+milano\b|\bprovincia\s+di\s+milano\b")
 _PROVINCE_LIST_TAIL = 60  # "province di Cremona, Lodi e Mantova": names follow the mark closely
 _NAME_RE = {
