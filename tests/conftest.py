@@ -80,7 +80,7 @@ def now() -> datetime:
     return NOW
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real recorded data not present at {SHARED_DATA} (a fresh clone has no ../shared)")

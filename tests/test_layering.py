@@ -14,11 +14,12 @@ ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "crawlers": {"core"},
     "normalise": {"core"},
+    "catalogue": {"core"},
     "db": {"core"},
     "matching": {"core"},
     "digest": {"core", "db", "matching"},
     "web": {"core", "db", "matching", "digest"},
-    "flows": {"core", "crawlers", "normalise", "db", "matching", "digest", "web"},
+    "flows": {"core", "crawlers", "normalise", "catalogue", "db", "matching", "digest", "web"},
 }
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
-from cercabandi.core.folding import strip_accents
+from cercabandi.core.folding import fold, strip_accents
 from cercabandi.core.models import ComuneRef
 
 PROVINCE_CODE = "015"
@@ -59,7 +59,7 @@ _LIST_SPLIT_RE = re.compile(r"\s*(?:[;|\n,]|(?<![sS])/|\s-\s)\s*")
 
 def _fold(text: str) -> str:
     """Lower case without accents; apostrophes and punctuation become spaces."""
-    text = strip_accents(text).lower()
+    text = fold(text)
     text = re.sub(r"\([^)]*\)", " ", text)  # "Milano (MI)"
     text = re.sub(r"\bs\s*/\s*n\b\.?", " sul naviglio ", text)  # "Cernusco s/N"
     text = re.sub(r"\bs\s*/\s*", " sul ", text)  # "Trezzo s/Adda"

@@ -10,20 +10,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
-MONTHS_IT = (
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-)
+from cercabandi.core.months import MONTHS_IT
+
 MISSING = "—"
 
 

@@ -20,6 +20,18 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Latin letters with accents, folded once at import: most texts then need one translate() call.
+_ACCENTED = {cp: strip_accents(chr(cp)) for cp in range(0xC0, 0x250) if strip_accents(chr(cp)) != chr(cp)}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Comunità' -> 'comunita', 'PERCHÉ' -> 'perche'."""
+    text = text.translate(_ACCENTED)
+    if not text.isascii():
+        text = strip_accents(text)
+    return text.lower()
+
+
 def fold_words(text: str) -> str:
     """Lower-case ASCII words joined by single spaces ("Costo totale (€)" -> "costo totale")."""
     return " ".join(_NOT_WORD.sub(" ", strip_accents(text).lower()).split())

@@ -405,6 +405,14 @@ class TermContribution(Contract):
     weight: float
 
 
+class DuplicateLink(Contract):
+    """One announcement of a call linked to the canonical announcement of the same call, and why."""
+
+    call_id: str
+    canonical_id: str
+    reason: str
+
+
 class Match(Contract):
     call_id: str
     project_id: str

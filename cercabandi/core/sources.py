@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from cercabandi.core.vocab import Level
+
+DEFAULT_SILENT_AFTER_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,7 @@ class SourceInfo:
     licence: str
     cadence: str
     extracted: str
-    silent_after_days: int = 7  # no item for this long and the source is reported as silent
+    silent_after_days: int = DEFAULT_SILENT_AFTER_DAYS  # no news for this long and the source is silent
 
 
 LOMBARDIA_DATA_INDEX = "https://www.dati.lombardia.it/resource/bukx-h2uy.json"
@@ -126,3 +129,13 @@ SOURCES: dict[str, SourceInfo] = {
         ),
     )
 }
+
+
+def is_silent(source_id: str, last_news: datetime | None, now: datetime) -> bool:
+    """Nothing heard from a source (``last_news`` None) or not for longer than its ``silent_after_days``.
+
+    The one rule behind the dashboard, the digest's source alerts and the run report.
+    """
+    info = SOURCES.get(source_id)
+    days = info.silent_after_days if info else DEFAULT_SILENT_AFTER_DAYS
+    return last_news is None or now - last_news > timedelta(days=days)

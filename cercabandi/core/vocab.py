@@ -47,6 +47,26 @@ class Instrument(StrEnum):
     OTHER = "other"
 
 
+class DateLabel(StrEnum):
+    """What a labelled date string of a raw record is (``Labelled.label``, before any ``: stage``)."""
+
+    PUBLISHED = "published"
+    OPENING = "opening"
+    DEADLINE = "deadline"
+    PERIOD = "period"  # a phrase holding both ends, "dal 02/03 al 03/06/2026"
+    CLOSING_NOTE = "closing_note"  # "fino ad esaurimento fondi"
+
+
+class AmountLabel(StrEnum):
+    """What a labelled amount string of a raw record is (``Labelled.label``, before any ``: detail``)."""
+
+    BUDGET = "budget"
+    GRANT_MIN = "grant_min"
+    GRANT_MAX = "grant_max"
+    COFINANCING = "cofinancing"
+    AMOUNT = "amount"  # meaning unknown: a sentence with a figure
+
+
 class CallStatus(StrEnum):
     """Derived from the dates and a given ``now``; never stored."""
 

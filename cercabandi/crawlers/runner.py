@@ -104,6 +104,28 @@ def run_spider(
         "CERCABANDI_STATS_FILE": str(stats_path),
         "LOG_FILE": str(log_path),
     }
+    overrides.update(_mode_overrides(replay_url, record_dir, http_cache_dir))
+    overrides.update(settings or {})
+    problems: list[str] = []
+    with log_path.open("a", encoding="utf-8") as console_log:
+        command, env = _command(source, spider_args or {}, overrides)
+        process = subprocess.Popen(command, env=env, stdout=console_log, stderr=subprocess.STDOUT)
+        returncode = _wait(process, output, timeout, progress, problems)
+    output.touch(exist_ok=True)  # a crawl that died early still leaves its (empty) raw file
+    items = _count_lines(output)
+    if progress is not None:
+        progress(items)
+    stats: dict[str, Any] = {}
+    if stats_path.exists():
+        stats = json.loads(stats_path.read_text(encoding="utf-8"))
+    elif returncode is not None:
+        problems.append(f"the spider process ended (exit code {returncode}) without writing its stats: see {log_path}")
+    return _result(source, output, items, stats, returncode, started_at, log_path, problems)
+
+
+def _mode_overrides(replay_url: str | None, record_dir: Path | None, http_cache_dir: Path | None) -> dict[str, Any]:
+    """Settings for replaying recorded responses, recording them, or caching HTTP (development)."""
+    overrides: dict[str, Any] = {}
     if replay_url:
         overrides.update(crawler_settings.replay_overrides())
         overrides["CERCABANDI_REPLAY_URL"] = replay_url
@@ -112,45 +134,55 @@ def run_spider(
         overrides["CERCABANDI_RECORD_DIR"] = str(record_dir.resolve())
     if http_cache_dir is not None and not replay_url:
         overrides.update({"HTTPCACHE_ENABLED": True, "HTTPCACHE_DIR": str(http_cache_dir.resolve())})
-    overrides.update(settings or {})
+    return overrides
 
+
+def _command(
+    source: str, spider_args: Mapping[str, str], overrides: Mapping[str, Any]
+) -> tuple[list[str], dict[str, str]]:
     command = [sys.executable, "-m", "scrapy", "crawl", source]
-    for key, value in (spider_args or {}).items():
+    for key, value in spider_args.items():
         command += ["-a", f"{key}={value}"]
     for key, value in overrides.items():
         command += ["-s", f"{key}={_setting_value(value)}"]
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "cercabandi.crawlers.settings"}
     # The child imports our code from the same place as we do (a worktree, not the installed copy).
     env["PYTHONPATH"] = os.pathsep.join(p for p in [str(PACKAGE_ROOT), env.get("PYTHONPATH", "")] if p)
+    return command, env
 
-    problems: list[str] = []
-    returncode: int | None
-    with log_path.open("a", encoding="utf-8") as console_log:
-        process = subprocess.Popen(command, env=env, stdout=console_log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                returncode = process.wait(timeout=0.5)
-                break
-            except subprocess.TimeoutExpired:
-                if progress is not None:
-                    progress(_count_lines(output))
-                if time.monotonic() > deadline:
-                    process.kill()
-                    process.wait()
-                    returncode = None
-                    problems.append(f"killed after {timeout:.0f} s: the spider did not finish in time")
-                    break
-    output.touch(exist_ok=True)  # a crawl that died early still leaves its (empty) raw file
-    items = _count_lines(output)
-    if progress is not None:
-        progress(items)
 
-    stats: dict[str, Any] = {}
-    if stats_path.exists():
-        stats = json.loads(stats_path.read_text(encoding="utf-8"))
-    elif returncode is not None:
-        problems.append(f"the spider process ended (exit code {returncode}) without writing its stats: see {log_path}")
+def _wait(
+    process: subprocess.Popen[bytes],
+    output: Path,
+    timeout: float,
+    progress: Callable[[int], None] | None,
+    problems: list[str],
+) -> int | None:
+    """The child's exit code, or None when it was killed for running past ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return process.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            if progress is not None:
+                progress(_count_lines(output))
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                problems.append(f"killed after {timeout:.0f} s: the spider did not finish in time")
+                return None
+
+
+def _result(
+    source: str,
+    output: Path,
+    items: int,
+    stats: dict[str, Any],
+    returncode: int | None,
+    started_at: datetime,
+    log_path: Path,
+    problems: list[str],
+) -> SpiderResult:
     finish_reason = stats.get("finish_reason")
     if returncode not in (0, None):
         problems.append(f"scrapy exited with code {returncode}: see {log_path}")

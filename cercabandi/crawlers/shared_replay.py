@@ -9,6 +9,8 @@ the requests the spiders make (the spiders' own URL builders are used):
 source              capture                                                      request answered
 ==================  ===========================================================  ======================================
 ``eu_sedia``        ``calls/eu_sedia/search_pages_<date>/page-NNN.json``          ``POST search?...&pageNumber=N``
+                    ``calls/eu_sedia/topic_texts/topic_texts.csv`` (one row      ``GET topicDetails/<id>.json``
+                    per topic: its text, served as the detail's description)
 ``lombardia_bandi`` ``calls/regione_lombardia/socrata_bukx-h2uy_<date>/``         ``GET bukx-h2uy.json?$offset=NNNNN``
                     ``offset-NNNNN.json``                                        (and ``[]`` one page past the last)
 ``it_incentivi``    ``calls/incentivi/incentivi_solr_capture.json``               ``GET solr/coredrupal/select?...``
@@ -19,12 +21,14 @@ source              capture                                                     
 Where a source has several dated snapshots the latest is replayed. The directory given
 may be the data folder (``../shared/data``), its ``calls`` folder, one publisher's
 folder (``calls/eu_sedia``) or one snapshot (``calls/eu_sedia/search_pages_2026-07-22``,
-which replays that snapshot of that source only). Detail pages were not captured: the
-spiders ask for them, get the replay server's 404 and keep the listing's record.
+which replays that snapshot of that source only). Detail pages were not captured, except
+the EU topics' texts: for the rest the spiders ask, get the replay server's 404 and keep the
+listing's record.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Callable
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cercabandi.crawlers.replay import Entry, ReplayCatalogue, ReplayLayoutError
-from cercabandi.crawlers.spiders.eu_sedia import search_url
+from cercabandi.crawlers.spiders.eu_sedia import search_url, topic_detail_urls
 from cercabandi.crawlers.spiders.it_incentivi import solr_url
 from cercabandi.crawlers.spiders.it_padigitale import DATA_URL
 from cercabandi.crawlers.spiders.lombardia_bandi import PAGE_SIZE, index_url
@@ -56,7 +60,28 @@ class Capture:
 def _eu_sedia(snapshot: Path) -> list[Entry]:
     pages = sorted((int(m.group(1)), p) for p in snapshot.iterdir() if (m := _PAGE.match(p.name)))
     # Any body: the spider's query differs from the one the snapshot was taken with (see its README).
-    return [Entry("POST", search_url(number), 200, JSON, path.resolve()) for number, path in pages]
+    entries = [Entry("POST", search_url(number), 200, JSON, path.resolve()) for number, path in pages]
+    return entries + _eu_topic_texts(snapshot.parent / "topic_texts" / "topic_texts.csv")
+
+
+def _eu_topic_texts(capture: Path) -> list[Entry]:
+    """The topics' texts collected beside the search pages, served as their detail JSON (a description only).
+
+    A live crawl reads a topic's description from its detail JSON; the recordings have the text
+    of 153 topics apart (``calls/eu_sedia/topic_texts``, see its README), so the spider asks and
+    gets it the same way. Any other topic's detail stays a 404, as before.
+    """
+    if not capture.is_file():
+        return []
+    with capture.open(newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row.get("call_id") and row.get("text")]
+    entries = []
+    for row in rows:
+        detail = {"TopicDetails": {"identifier": row["call_id"], "description": row["text"]}}
+        body = json.dumps(detail, ensure_ascii=False).encode("utf-8")
+        for url in topic_detail_urls(row["call_id"]):
+            entries.append(Entry("GET", url, 200, JSON, capture.resolve(), content=body))
+    return entries
 
 
 def _lombardia(snapshot: Path) -> list[Entry]:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from parsel import Selector
 
 from cercabandi.core.models import Labelled
+from cercabandi.core.months import MONTHS_EN, MONTHS_IT
 
 
 class PageShapeError(ValueError):
@@ -181,10 +182,7 @@ def amount_facts(text: str) -> list[Labelled]:
 
 # --------------------------------------------------------------------------- dates
 
-_MONTHS = (
-    r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
-    r"|january|february|march|april|may|june|july|august|september|october|november|december"
-)
+_MONTHS = "|".join(MONTHS_IT + MONTHS_EN)
 _DATE = re.compile(
     rf"\b\d{{1,2}}\s*(?:/|\.|-)\s*\d{{1,2}}\s*(?:/|\.|-)\s*\d{{2,4}}\b"
     rf"|\b\d{{1,2}}/\d{{1,2}}\b"

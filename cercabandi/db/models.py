@@ -107,6 +107,10 @@ class CrawlRun(Base):
     fill_rates: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     problems: Mapped[list[Any]] = mapped_column(JSONType, default=list)  # why it is failing
     replay: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the crawl listed: native id -> [payload hash, fetched at (ISO)]. Normalising reads it,
+    # so every call a crawl saw moves its ``last_seen`` whichever command normalises it.
+    listing: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    normalised_at: Mapped[datetime | None]  # when normalisation read ``listing``
 
 
 class RawRecord(Base):
@@ -342,6 +346,10 @@ class DigestDelivery(Base):
     items: Mapped[list[Any]] = mapped_column(JSONType, default=list)  # item keys included
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Who is sending it ("host:pid:nonce", see core.claims) and when, by the real clock: a
+    # 'sending' delivery whose process is alive is in progress, not stuck.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None]
 
 
 class DigestSentItem(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+# Write transactions of threads in one process (Prefect's thread task runner) go one at a time:
+# SQLite has a single writer, and a thread waiting here never runs into the busy timeout, however
+# loaded the machine. Keep what runs under it short: compute first, then write.
+write_lock = threading.RLock()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

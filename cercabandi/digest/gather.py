@@ -9,19 +9,18 @@ one of its themes (if any are given); no comuni, themes or projects = everything
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from urllib.parse import quote, unquote
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cercabandi.core.fmt_it import short_date
-from cercabandi.core.folding import strip_accents
-from cercabandi.core.sources import SOURCES
+from cercabandi.core.folding import fold as core_fold
+from cercabandi.core.sources import is_silent
 from cercabandi.core.vocab import ReviewTag, theme_label
 from cercabandi.db.models import (
     Assignment,
@@ -43,7 +42,7 @@ from cercabandi.digest.model import CallFacts, DigestInputs, MatchFact, SourceAl
 
 
 def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", strip_accents(text.casefold())).strip()
+    return " ".join(core_fold(text.casefold()).split())
 
 
 @dataclass(frozen=True)
@@ -115,14 +114,12 @@ def source_alerts(session: Session, *, now: datetime, tz: tzinfo) -> tuple[Sourc
             detail = f" ({latest.problems[0]})" if latest.problems else ""
             alerts.append(SourceAlert(source.id, source.name, f"ultima raccolta non riuscita il {when}{detail}"))
             continue
-        info = SOURCES.get(source.id)
-        silent_after = timedelta(days=info.silent_after_days if info else 7)
         news = last_news.get(source.id)
         if news is not None and news.tzinfo is None:  # max() over a column bypasses the UTC type on SQLite
             news = news.replace(tzinfo=UTC)
         if news is None:
             alerts.append(SourceAlert(source.id, source.name, "nessun bando ricevuto finora"))
-        elif now - news > silent_after:
+        elif is_silent(source.id, news, now):
             days = (now - news).days
             alerts.append(SourceAlert(source.id, source.name, f"nessuna novità da {days} giorni"))
     return tuple(alerts)

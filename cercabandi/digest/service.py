@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -28,6 +29,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cercabandi.core import claims
+from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
 from cercabandi.db.models import DigestDelivery, Subscription
 from cercabandi.db.repo.subscriptions import (
@@ -41,7 +44,6 @@ from cercabandi.db.repo.subscriptions import (
 from cercabandi.db.session import transaction
 from cercabandi.digest.build import build_digest, period_key
 from cercabandi.digest.gather import RunSnapshot, gather_inputs, load_snapshot
-from cercabandi.digest.model import Digest
 from cercabandi.digest.render import message_id_for, render_digest, to_message
 from cercabandi.digest.send import OutboxTransport, SmtpTransport, Transport
 
@@ -188,54 +190,67 @@ def _one(
     message_id = message_id_for(subscription.id, key, settings.mail_from)
     rendered = render_digest(digest, settings=settings, now=now)
     message = to_message(rendered, to=subscription.email, settings=settings, message_id=message_id, now=now)
+    items = len(digest.entries)
     if dry_run:
         where = transport.send(message)
-        return DigestOutcome(
-            subscription.id, subscription.email, key, "written", len(digest.entries), message_id, where
+        return DigestOutcome(subscription.id, subscription.email, key, "written", items, message_id, where)
+
+    token = claims.new_token()
+    claims.hold(token)
+    try:
+        return _send_claimed(
+            sessions, subscription, key, message, message_id, digest.item_keys, token, now=now, transport=transport
         )
-    return _deliver(sessions, subscription, digest, message, message_id, now=now, transport=transport)
+    finally:
+        claims.release(token)
 
 
 def _already_handled(session: Session, subscription: Subscription, key: str) -> DigestOutcome | None:
-    """The outcome when this period's delivery is final (skipped) or was interrupted (stuck); else None."""
+    """The outcome when this period's delivery is final or being sent (skipped), or interrupted (stuck)."""
     existing = get_delivery(session, subscription.id, key)
     if existing is not None and existing.status in FINAL_STATES:
         return DigestOutcome(subscription.id, subscription.email, key, "skipped", detail=f"already {existing.status}")
-    if existing is not None and existing.status == "sending":
-        return DigestOutcome(
-            subscription.id,
-            subscription.email,
-            key,
-            "stuck",
-            message_id=existing.message_id,
-            detail=(
-                f"delivery {existing.id} stopped between sending and recording: check the mail log for "
-                f"{existing.message_id}, then `cercabandi digest resolve {existing.id} --sent` or `--resend`"
-            ),
-        )
-    return None
+    if existing is None or existing.status != "sending":
+        return None
+    if claims.is_live(existing.claimed_by, existing.claimed_at, wall_now=utcnow()):
+        return DigestOutcome(subscription.id, subscription.email, key, "skipped", detail="being sent by another run")
+    return DigestOutcome(
+        subscription.id,
+        subscription.email,
+        key,
+        "stuck",
+        message_id=existing.message_id,
+        detail=(
+            f"delivery {existing.id} stopped between sending and recording: check the mail log for "
+            f"{existing.message_id}, then `cercabandi digest resolve {existing.id} --sent` or `--resend`"
+        ),
+    )
 
 
-def _deliver(
+def _send_claimed(
     sessions: sessionmaker[Session],
     subscription: Subscription,
-    digest: Digest,
+    key: str,
     message: EmailMessage,
     message_id: str,
+    item_keys: Sequence[str],
+    token: str,
     *,
     now: datetime,
     transport: Transport,
 ) -> DigestOutcome:
-    """Claim the delivery (committed as sending), send, then record it sent or failed."""
-    key, items = digest.period, len(digest.entries)
+    """Claim the delivery, send it, record the outcome; a claim lost to another run sends nothing."""
+    items = len(item_keys)
     with transaction(sessions) as session:
         claimed = claim_delivery(
             session,
             subscription_id=subscription.id,
             period=key,
             message_id=message_id,
-            items=list(digest.item_keys),
+            items=list(item_keys),
             now=now,
+            claimed_by=token,
+            claimed_at=utcnow(),
         )
         delivery_id = claimed.id if claimed is not None else None
     if delivery_id is None:

@@ -1,6 +1,8 @@
-"""Glue for the project catalogue: read + validate a file, then upsert it in one transaction.
+"""Glue for the project catalogue: the file I/O around the pure ``catalogue`` stage, and the import.
 
-Used by ``cercabandi projects import`` and by the demo (``DEMO_CATALOGUE``).
+``load_catalogue`` reads a file and validates it, ``write_table`` writes a table as CSV or XLSX,
+``import_catalogue`` upserts a validated file in one transaction. Used by ``cercabandi projects``
+and by the demo (``DEMO_CATALOGUE``).
 """
 
 from __future__ import annotations
@@ -12,11 +14,41 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from cercabandi.catalogue import (
+    CatalogueFileError,
+    ParsedCatalogue,
+    parse_catalogue,
+    rejected_table,
+    table_bytes,
+)
+from cercabandi.catalogue.writer import Cell
 from cercabandi.db.repo.projects import UpsertReport, upsert_projects
 from cercabandi.db.session import transaction
-from cercabandi.normalise.catalogue import ParsedCatalogue, load_catalogue, rejected_table, write_table
 
 DEMO_CATALOGUE = Path(__file__).parent / "demo_data" / "catalogo_demo.csv"
+
+
+def load_catalogue(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    maps: Sequence[str] = (),
+    preset: str | None = None,
+    encoding: str | None = None,
+) -> ParsedCatalogue:
+    """Read and validate a catalogue file. Raises ``CatalogueFileError`` when it cannot be read at all."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogueFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return parse_catalogue(path.name, data, sheet=sheet, maps=maps, preset=preset, encoding=encoding)
+
+
+def write_table(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    """Write a table as CSV or XLSX, by the file's extension (``ValueError`` for any other)."""
+    data = table_bytes(path.name, headers, rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 @dataclass

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "digest",
     "subscriptions",
     "eval",
+    "shortlist",
     "bench",
     "web",
     "users",

@@ -13,7 +13,6 @@ with nothing recorded there is skipped, not crawled against an empty server.
 from __future__ import annotations
 
 import importlib.util
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
@@ -30,7 +29,7 @@ from cercabandi.crawlers.replay import ReplayCatalogue, ReplayServer, catalogue_
 from cercabandi.crawlers.runner import DEFAULT_TIMEOUT, SpiderResult, run_spider
 from cercabandi.db.models import CrawlRun
 from cercabandi.db.repo import raw as raw_repo
-from cercabandi.db.session import transaction
+from cercabandi.db.session import transaction, write_lock
 
 DEFAULT_JOBS = 3  # spider processes at once (the crawl_jobs setting)
 
@@ -102,7 +101,7 @@ def crawl_sources(
         raise RuntimeError("the database has no schema yet: run `cercabandi db upgrade` first")
     sources = resolve_sources(source_ids, replay_dir=replay_dir)
     jobs = max(1, jobs or int(getattr(ctx.settings, "crawl_jobs", DEFAULT_JOBS)))
-    with _db_writes, transaction(ctx.sessions) as session:
+    with write_lock, transaction(ctx.sessions) as session:
         raw_repo.sync_sources(session)
     catalogue: ReplayCatalogue | None = catalogue_for(replay_dir) if replay_dir else None
     replay: AbstractContextManager[ReplayServer | None] = (
@@ -117,6 +116,17 @@ def crawl_sources(
         http_cache=http_cache,
         timeout=timeout,
     )
+    summaries, crawls = _plan(sources, catalogue, replay_dir, progress)
+    with replay as server, ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="crawl") as pool:
+        options.replay_url = server.url if server else None
+        _crawl_in_order(ctx, pool, crawls, summaries, options, jobs)
+    return [summary for summary in summaries if summary is not None]
+
+
+def _plan(
+    sources: Sequence[str], catalogue: ReplayCatalogue | None, replay_dir: Path | None, progress: Progress | None
+) -> tuple[list[SourceSummary | None], list[tuple[int, str]]]:
+    """A summary slot per source, the skipped ones filled; the (index, source) pairs to crawl."""
     summaries: list[SourceSummary | None] = [None] * len(sources)
     crawls: list[tuple[int, str]] = []
     for index, source in enumerate(sources):
@@ -126,29 +136,38 @@ def crawl_sources(
             summaries[index] = _skipped(source, f"no spider for {source} in this installation", progress)
         else:
             crawls.append((index, source))
-    with replay as server, ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="crawl") as pool:
-        options.replay_url = server.url if server else None
-        started: dict[int, tuple[_Crawl, Future[_Outcome]]] = {}
-        waiting = list(crawls)
+    return summaries, crawls
 
-        def start_more() -> None:
-            # Open the next crawl runs (in source order) while fewer than ``jobs`` spiders run.
-            running = sum(1 for _, future in started.values() if not future.done())
-            while waiting and running < jobs:
-                index, source = waiting.pop(0)
-                crawl = _open_run(ctx, source, options)
-                started[index] = (crawl, pool.submit(_run, ctx, crawl, options))
-                running += 1
 
-        for index, _source in crawls:
+def _crawl_in_order(
+    ctx: Any,
+    pool: ThreadPoolExecutor,
+    crawls: Sequence[tuple[int, str]],
+    summaries: list[SourceSummary | None],
+    options: _Options,
+    jobs: int,
+) -> None:
+    """Run up to ``jobs`` spiders at once; open and close their runs in source order."""
+    started: dict[int, tuple[_Crawl, Future[_Outcome]]] = {}
+    waiting = list(crawls)
+
+    def start_more() -> None:
+        # Open the next crawl runs (in source order) while fewer than ``jobs`` spiders run.
+        running = sum(1 for _, future in started.values() if not future.done())
+        while waiting and running < jobs:
+            index, source = waiting.pop(0)
+            crawl = _open_run(ctx, source, options)
+            started[index] = (crawl, pool.submit(_run, ctx, crawl, options))
+            running += 1
+
+    for index, _source in crawls:
+        start_more()
+        while index not in started or not started[index][1].done():
+            active = [future for _, future in started.values() if not future.done()]
+            wait(active, return_when=FIRST_COMPLETED)
             start_more()
-            while index not in started or not started[index][1].done():
-                active = [future for _, future in started.values() if not future.done()]
-                wait(active, return_when=FIRST_COMPLETED)
-                start_more()
-            crawl, future = started[index]
-            summaries[index] = _close_run(ctx, crawl, future.result(), options)
-    return [summary for summary in summaries if summary is not None]
+        crawl, future = started[index]
+        summaries[index] = _close_run(ctx, crawl, future.result(), options)
 
 
 @dataclass
@@ -181,11 +200,6 @@ class _Outcome:
     failure: str | None
 
 
-# The database work of crawls running in threads of one process (Prefect's task runner) goes
-# one at a time: SQLite has a single writer, and two syncs of the sources table would race.
-_db_writes = threading.RLock()
-
-
 def _skipped(source: str, reason: str, progress: Progress | None) -> SourceSummary:
     if progress:
         progress(source, "start", 0)
@@ -197,7 +211,7 @@ def _open_run(ctx: Any, source: str, options: _Options) -> _Crawl:
     started = utcnow()
     if options.progress:
         options.progress(source, "start", 0)
-    with _db_writes, transaction(ctx.sessions) as session:
+    with write_lock, transaction(ctx.sessions) as session:
         run = raw_repo.start_crawl_run(
             session, source, started_at=started, run_key=options.run_key, replay=bool(options.replay_url)
         )
@@ -236,7 +250,7 @@ def _close_run(ctx: Any, crawl: _Crawl, outcome: _Outcome, options: _Options) ->
     problems = list(result.problems) if result else [outcome.failure or "unknown failure"]
     if result is not None and result.ok:
         try:
-            with _db_writes, transaction(ctx.sessions) as session:
+            with write_lock, transaction(ctx.sessions) as session:
                 run = session.get_one(CrawlRun, run_id)
                 ingest = raw_repo.ingest_raw_file(session, run, result.path)
                 raw_repo.finish_crawl_run(
@@ -256,7 +270,7 @@ def _close_run(ctx: Any, crawl: _Crawl, outcome: _Outcome, options: _Options) ->
             if options.progress:
                 options.progress(crawl.source, "done", summary.items)
             return summary
-    with _db_writes, transaction(ctx.sessions) as session:
+    with write_lock, transaction(ctx.sessions) as session:
         run = session.get_one(CrawlRun, run_id)
         raw_repo.finish_crawl_run(
             session,

@@ -1,25 +1,26 @@
 """The match step: rank the stored calls for every project of the catalogue and store the matches.
 
-Only canonical calls (not the other announcements of a duplicate) that are not closed by the
+Calls, projects and reviews are read through ``db.repo`` as canonical models. Only canonical calls (not the other announcements of a duplicate) that are not closed by the
 publisher, past their last deadline or missing from their source are ranked; the matcher's
 own gates then explain what else it drops. Volunteers' reviews are passed as feedback.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from cercabandi.core.models import ComuneRef, FundingCall, Project, Review
-from cercabandi.core.vocab import ApplicantType, ProjectStage, ReviewReason, ReviewTag
-from cercabandi.db import models
-from cercabandi.db.repo.calls import MISSING_AFTER, call_from_row
+from cercabandi.core.models import FundingCall
+from cercabandi.core.vocab import Level, ProjectStage
+from cercabandi.db.repo.calls import rankable_calls
 from cercabandi.db.repo.matches import store_matches
+from cercabandi.db.repo.projects import list_projects
+from cercabandi.db.repo.reviews import project_reviews
 from cercabandi.flows.normalising import load_callable
 
 DEFAULT_MATCHER = "cercabandi.matching.matcher:Matcher"
@@ -37,77 +38,22 @@ class MatchSummary:
     deactivated: int = 0
     matcher_version: str = ""
     top: list[dict[str, Any]] = field(default_factory=list)  # best new matches, for the report
+    eu_calls: int = 0  # open EU calls ranked, and how many of them had a text beyond the title
+    eu_calls_with_text: int = 0
+    by_source_level: dict[str, int] = field(default_factory=dict)  # "source/level" -> active matches
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def rankable_calls(session: Session, now: datetime) -> list[FundingCall]:
-    rows = session.scalars(
-        select(models.Call)
-        .where(
-            models.Call.canonical_id.is_(None),
-            models.Call.closed_by_publisher.is_(False),
-            models.Call.missing_count < MISSING_AFTER,
-            or_(models.Call.deadline_at.is_(None), models.Call.deadline_at >= now),
-        )
-        .order_by(models.Call.id)
-    )
-    return [call_from_row(row) for row in rows]
-
-
-def project_from_row(row: models.Project) -> Project:
-    def enum_or_none(enum: Any, value: str | None) -> Any:
-        try:
-            return enum(value) if value else None
-        except ValueError:
-            return None
-
-    return Project(
-        id=row.id,
-        cup=row.cup,
-        title=row.title,
-        description=row.description or "",
-        comuni=[ComuneRef(istat=c.istat, name=c.name) for c in row.comuni],
-        proponent=row.proponent,
-        proponent_type=enum_or_none(ApplicantType, row.proponent_type),
-        partners=list(row.partners or []),
-        themes=list(row.themes or []),
-        estimated_cost=row.estimated_cost,
-        cofinancing_available=row.cofinancing_available,
-        stage=enum_or_none(ProjectStage, row.stage),
-        funding_obtained=row.funding_obtained,
-        contact_name=row.contact_name,
-        contact_email=row.contact_email,
-        extra={str(k): str(v) for k, v in (row.extra or {}).items()},
-    )
-
-
-def catalogue_projects(session: Session) -> list[Project]:
-    """Projects still looking for funds: completed ones are not ranked."""
-    rows = session.scalars(
-        select(models.Project).options(selectinload(models.Project.comuni)).order_by(models.Project.id)
-    )
-    return [project_from_row(row) for row in rows if row.stage != ProjectStage.COMPLETED.value]
-
-
-def project_feedback(session: Session) -> list[Review]:
-    rows = session.scalars(
-        select(models.ReviewRow).where(models.ReviewRow.project_id.isnot(None)).order_by(models.ReviewRow.created_at)
-    )
-    return [
-        Review(
-            call_id=row.call_id,
-            project_id=row.project_id,
-            tag=ReviewTag(row.tag),
-            reason=ReviewReason(row.reason) if row.reason else None,
-            reviewer=row.reviewer,
-            note=row.note,
-            themes=list(row.themes or []),
-            at=row.created_at,
-        )
-        for row in rows
-    ]
+def _count_reach(summary: MatchSummary, calls: list[FundingCall], ranked: list[Any]) -> None:
+    """Whether EU calls reach our projects at all: EU calls with a text, matches by source and level."""
+    eu = [c for c in calls if c.level is Level.EU]
+    summary.eu_calls = len(eu)
+    summary.eu_calls_with_text = sum(1 for c in eu if (c.body_text or c.summary or "").strip())
+    kind = {c.id: f"{c.source}/{c.level.value}" for c in calls}
+    counts = Counter(kind.get(m.call_id, "unknown") for m in ranked)
+    summary.by_source_level = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def match_all(
@@ -123,8 +69,9 @@ def match_all(
     version = _matcher_version(matcher)
     with sessions() as session:
         calls = rankable_calls(session, now)
-        projects = catalogue_projects(session)
-        feedback = project_feedback(session)
+        # Projects still looking for funds: completed ones are not ranked.
+        projects = [p for p in list_projects(session) if p.stage is not ProjectStage.COMPLETED]
+        feedback = project_reviews(session)
     summary = MatchSummary(calls=len(calls), projects=len(projects), matcher_version=version)
     ranked = []
     if calls and projects:
@@ -133,6 +80,7 @@ def match_all(
         stored = store_matches(session, ranked, now=now, matcher_version=version, project_ids=[p.id for p in projects])
     summary.new, summary.updated, summary.unchanged = stored.new, stored.updated, stored.unchanged
     summary.reactivated, summary.deactivated = stored.reactivated, stored.deactivated
+    _count_reach(summary, calls, ranked)
     titles = {c.id: c.title for c in calls}
     names = {p.id: p.title for p in projects}
     for match in sorted(ranked, key=lambda m: -m.score)[:top]:

@@ -181,7 +181,6 @@ def _crawl_outcome(source_id: str, future: PrefectFuture[dict[str, Any]]) -> dic
 def normalise_source_task(
     settings: Settings,
     source_id: str,
-    crawl_files: list[tuple[str, int | None]],
     again: bool,
     now: datetime,
     normaliser: str = DEFAULT_NORMALISER,
@@ -190,7 +189,6 @@ def normalise_source_task(
         context_for(settings).sessions,
         source_id,
         now=now,
-        crawl_files=crawl_files,
         again=again,
         normaliser=normaliser,
     )
@@ -213,15 +211,10 @@ def normalise_flow(
     settings = Settings()
     now = now or utcnow()
     load_callable(normaliser)
-    files: dict[str, list[tuple[str, int | None]]] = {}
-    for crawl in crawled or []:
-        files.setdefault(crawl["source"], [])
-        if crawl.get("path") and crawl.get("status") != "failed":
-            files[crawl["source"]].append((crawl["path"], crawl.get("crawl_run_id")))
-    source_ids = sorted(set(files) | set(sources_with_raw_records(context_for(settings).sessions)))
-    futures = [
-        normalise_source_task.submit(settings, sid, files.get(sid, []), again, now, normaliser) for sid in source_ids
-    ]
+    # The crawl runs' listings are in the database: every source with raw records is read.
+    crawled_sources = {crawl["source"] for crawl in crawled or []}
+    source_ids = sorted(crawled_sources | set(sources_with_raw_records(context_for(settings).sessions)))
+    futures = [normalise_source_task.submit(settings, sid, again, now, normaliser) for sid in source_ids]
     results = [future.result() for future in futures]
     finish = finish_normalisation_task(settings, source_ids)
     return {"sources": results, "finish": finish}

@@ -9,12 +9,10 @@ quarantined, is not normalised again (unless ``again``).
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from cercabandi.core.models import FundingCall, RawCall
 from cercabandi.db.models import Call, CrawlRun, Quarantine, RawRecord
 from cercabandi.db.repo import calls as calls_repo
+from cercabandi.db.repo import raw as raw_repo
+from cercabandi.db.session import transaction, write_lock
+from cercabandi.normalise.duplicates import find_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,6 @@ class SourceNormalised:
     unchanged: int = 0
     quarantined: int = 0
     resolved: int = 0
-    unreadable_lines: int = 0
     changes: list[dict[str, str]] = field(default_factory=list)  # {"call_id", "summary"}, capped
     quarantine: list[dict[str, Any]] = field(default_factory=list)  # {"native_id", "reasons"}, capped
 
@@ -86,24 +86,14 @@ class SeenItem:
     seen_at: datetime
 
 
-def read_crawl_file(path: Path, *, run_started_at: datetime | None = None) -> tuple[dict[str, SeenItem], int]:
-    """The items a crawl listed (native id -> last item), and how many lines were unreadable."""
+def listed_items(runs: Sequence[CrawlRun]) -> dict[str, SeenItem]:
+    """What the crawl runs listed (native id -> its latest sighting), from their stored listings."""
     seen: dict[str, SeenItem] = {}
-    bad = 0
-    if not path.exists():
-        return seen, 0
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            try:
-                raw = RawCall.model_validate(json.loads(line))
-            except (ValueError, ValidationError):
-                bad += 1
-                continue
-            seen_at = max(raw.fetched_at, run_started_at) if run_started_at else raw.fetched_at
-            seen[raw.native_id] = SeenItem(raw.native_id, raw.payload_hash(), seen_at)
-    return seen, bad
+    for run in runs:
+        for native_id, (payload_hash, fetched_at) in (run.listing or {}).items():
+            seen_at = max(datetime.fromisoformat(fetched_at), run.started_at)
+            seen[native_id] = SeenItem(native_id, payload_hash, seen_at)
+    return seen
 
 
 def normalise_source(
@@ -111,30 +101,24 @@ def normalise_source(
     source_id: str,
     *,
     now: datetime,
-    crawl_files: Sequence[tuple[str, int | None]] = (),
     again: bool = False,
     normaliser: Normaliser | str = DEFAULT_NORMALISER,
     report_cap: int = 50,
 ) -> SourceNormalised:
-    """Normalise what is new for one source; ``crawl_files`` are this night's (JSONL path, crawl run id).
+    """Normalise what is new for one source, and mark seen what its new crawl runs listed.
 
-    Calls listed by the crawl files get their ``last_seen`` moved, even when unchanged; the
-    record a crawl listed is the call's current one (a publisher may revert a change, and the
-    raw store keeps identical payloads once). Other sources' data is never touched.
+    The crawl runs that no normalisation has read yet say which calls the publisher still
+    lists: those get their ``last_seen`` moved, even when unchanged, whichever command runs
+    this (``run``, or ``crawl`` then ``normalise``); the record a crawl listed is the call's
+    current one (a publisher may revert a change, and the raw store keeps identical payloads
+    once). Other sources' data is never touched.
     """
     normalise = load_callable(normaliser) if isinstance(normaliser, str) else normaliser
     result = SourceNormalised(source_id)
-    seen: dict[str, SeenItem] = {}
-    with sessions() as session, session.begin():
-        for path, run_id in crawl_files:
-            run = session.get(CrawlRun, run_id) if run_id is not None else None
-            items, bad = read_crawl_file(Path(path), run_started_at=run.started_at if run else None)
-            seen.update(items)
-            result.unreadable_lines += bad
-        result.seen = len(seen)
-        if seen:
-            latest_seen = max(item.seen_at for item in seen.values())
-            calls_repo.touch_seen(session, source_id, seen, latest_seen)
+    with sessions() as session:
+        runs = raw_repo.runs_to_normalise(session, source_id)
+        run_ids = [run.id for run in runs]
+        seen = listed_items(runs)
         todo = _records_to_normalise(session, source_id, seen, again=again)
         first_fetch: dict[str, datetime] = dict(
             session.execute(  # type: ignore[arg-type]
@@ -143,10 +127,24 @@ def normalise_source(
                 .group_by(RawRecord.native_id)
             ).all()
         )
+    result.seen = len(seen)
+    if seen:
+        with write_lock, transaction(sessions) as session:
+            calls_repo.touch_seen(session, source_id, seen, max(item.seen_at for item in seen.values()))
     for batch in _chunks(todo, BATCH):
-        with sessions() as session, session.begin():
-            for raw_id in batch:
-                _normalise_one(session, raw_id, normalise, result, now=now, seen=seen, first_fetch=first_fetch)
+        # Normalising is the slow part: done outside the write transaction, which stays short.
+        with sessions() as session:
+            outcomes = [
+                _normalise_one(session, raw_id, normalise, now=now, seen=seen, first_fetch=first_fetch)
+                for raw_id in batch
+            ]
+        with write_lock, transaction(sessions) as session:
+            for outcome in outcomes:
+                if outcome is not None:
+                    _store(session, outcome, result, now=now)
+    # Only now: a crash before this line leaves the runs to read again, and reading them twice changes nothing.
+    with write_lock, transaction(sessions) as session:
+        raw_repo.mark_normalised(session, run_ids, now)
     result.changes = result.changes[:report_cap]
     result.quarantine = result.quarantine[:report_cap]
     return result
@@ -178,20 +176,29 @@ def _records_to_normalise(session: Session, source_id: str, seen: dict[str, Seen
     return sorted(todo.values())
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """One raw record, normalised (``call``) or not (``reasons``)."""
+
+    raw_record_id: int
+    source_id: str
+    native_id: str
+    call: FundingCall | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
 def _normalise_one(
     session: Session,
     raw_id: int,
     normalise: Normaliser,
-    result: SourceNormalised,
     *,
     now: datetime,
     seen: dict[str, SeenItem],
     first_fetch: dict[str, datetime],
-) -> None:
+) -> _Outcome | None:
     record = session.get(RawRecord, raw_id)
     if record is None:
-        return
-    result.processed += 1
+        return None
     existing = session.get(Call, f"{record.source_id}:{record.native_id}")
     first_seen = min(filter(None, [first_fetch.get(record.native_id), record.fetched_at]))
     candidates = [record.fetched_at, seen[record.native_id].seen_at if record.native_id in seen else None]
@@ -204,21 +211,28 @@ def _normalise_one(
         if call.id != raw.call_id:
             raise ValueError(f"normalisation produced id {call.id!r} for raw record {raw.call_id!r}")
     except Exception as exc:  # every failure is quarantined with its reasons, never dropped
-        reasons = _failure_reasons(exc)
+        return _Outcome(record.id, record.source_id, record.native_id, reasons=_failure_reasons(exc))
+    return _Outcome(record.id, record.source_id, record.native_id, call=call)
+
+
+def _store(session: Session, outcome: _Outcome, result: SourceNormalised, *, now: datetime) -> None:
+    result.processed += 1
+    if outcome.call is None:
         calls_repo.quarantine_record(
             session,
-            raw_record_id=record.id,
-            source_id=record.source_id,
-            native_id=record.native_id,
-            reasons=reasons,
+            raw_record_id=outcome.raw_record_id,
+            source_id=outcome.source_id,
+            native_id=outcome.native_id,
+            reasons=outcome.reasons,
             now=now,
         )
         result.quarantined += 1
-        result.quarantine.append({"native_id": record.native_id, "reasons": reasons})
-        log.info("quarantined %s:%s: %s", record.source_id, record.native_id, "; ".join(reasons))
+        result.quarantine.append({"native_id": outcome.native_id, "reasons": outcome.reasons})
+        log.info("quarantined %s:%s: %s", outcome.source_id, outcome.native_id, "; ".join(outcome.reasons))
         return
-    upserted = calls_repo.upsert_call(session, call, now=now, raw_record_id=record.id)
-    result.resolved += calls_repo.resolve_quarantine(session, record.source_id, record.native_id, now=now)
+    call = outcome.call
+    upserted = calls_repo.upsert_call(session, call, now=now, raw_record_id=outcome.raw_record_id)
+    result.resolved += calls_repo.resolve_quarantine(session, outcome.source_id, outcome.native_id, now=now)
     if upserted.outcome == "new":
         result.new += 1
     elif upserted.outcome == "changed":
@@ -241,7 +255,7 @@ def sources_with_raw_records(sessions: sessionmaker[Session]) -> list[str]:
 def finish_normalisation(sessions: sessionmaker[Session], source_ids: Sequence[str]) -> dict[str, Any]:
     """After every source: link duplicates across sources, then count missing calls."""
     with sessions() as session, session.begin():
-        links = calls_repo.link_duplicates(session)
+        links = calls_repo.store_duplicate_links(session, find_duplicates(calls_repo.duplicate_candidates(session)))
         missing = {source: calls_repo.update_missing(session, source) for source in source_ids}
     return {
         "duplicates": len(links),

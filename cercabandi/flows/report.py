@@ -8,7 +8,7 @@ new), rendered as rich tables for the terminal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cercabandi.core.sources import SOURCES
+from cercabandi.core.sources import SOURCES, is_silent
 from cercabandi.db.models import Quarantine, RawRecord
 
 
@@ -77,7 +77,7 @@ def silent_sources(session: Session, now: datetime, source_ids: list[str] | None
         if info is None:
             continue
         seen = last.get(source_id)
-        if seen is None or now - seen > timedelta(days=info.silent_after_days):
+        if is_silent(source_id, seen, now):
             silent.append(Silent(source_id, seen, info.silent_after_days))
     return silent
 
@@ -180,7 +180,19 @@ def render_report(report: RunReport, console: Console, *, tz: Any = None) -> Non
             f"Matches: {m['projects']} projects × {m['calls']} open calls → {m['new']} new, {m['updated']} updated, "
             f"{m['deactivated']} dropped out (matcher {m['matcher_version']})"
         )
+        _render_reach(m, console)
     if report.digest is not None:
         console.print(f"Digests: {report.digest.get('summary', report.digest)}")
     for note in report.stage_notes:
         console.print(f"[yellow]{note}[/]")
+
+
+def _render_reach(m: dict[str, Any], console: Console) -> None:
+    """EU calls with a text, and the share of active matches by source and level."""
+    if m.get("eu_calls"):
+        console.print(f"EU calls with a text (not only a title): {m['eu_calls_with_text']} of {m['eu_calls']}")
+    counts: dict[str, int] = m.get("by_source_level") or {}
+    total = sum(counts.values())
+    if total:
+        shares = ", ".join(f"{key} {n} ({n / total:.0%})" for key, n in counts.items())
+        console.print(f"Active matches by source/level: {shares}")

@@ -2,9 +2,11 @@
 
 Steps, each switchable so its effect can be measured (see ``cercabandi eval --ablation``):
 accent folding and lower case; tokens that keep PNRR-style codes together ("M1C1I1.02",
-"1.4.3"); acronym expansion (ETS, CER, PUI ...); our own stop-word list, including the
-boilerplate of administrative acts; Snowball stemming (PyStemmer); domain synonyms mapped to
-one term (rigenerazione / riqualificazione / recupero ...); word n-grams over what is left.
+"1.4.3"); acronym expansion (ETS, CER, PUI ...); our own stop-word lists (Italian, with the
+boilerplate of administrative acts, and English function words for EU calls); place words
+(our comuni, provinces, regions, street names) dropped as no evidence of a subject; Snowball
+stemming (PyStemmer); domain synonyms mapped to one term (rigenerazione / riqualificazione /
+recupero ...); word n-grams over what is left.
 
 Code-like tokens become ``§``-prefixed terms no Italian word can collide with: the measure
 code "M1C1I1.04.03" gives ``§m1c1`` (component), ``§1.4`` and ``§1.4.3`` (investment), and a
@@ -14,13 +16,15 @@ project titled "1.4.3 - app" gives ``§1.4.3`` too.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import Stemmer
+
+from cercabandi.core.comuni import all_comuni
+from cercabandi.core.folding import fold as fold_text
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
 _MEASURE_RE = re.compile(r"^m(\d)c(\d)([ir])(\d{1,2})(?:\.(\d{1,2}))?(?:\.(\d{1,2}))?")
@@ -34,22 +38,9 @@ _APOSTROPHES = str.maketrans({"'": " ", "’": " ", "`": " ", "‘": " "})
 CODE_PREFIX = "§"
 
 
-def _fold_slow(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-# Latin letters with accents, folded once at import: most texts then need one translate() call.
-_FOLD_TABLE = {cp: _fold_slow(chr(cp)) for cp in range(0xC0, 0x250) if _fold_slow(chr(cp)) != chr(cp)}
-_FOLD_TABLE.update(_APOSTROPHES)
-
-
 def fold(text: str) -> str:
-    """Lower case without accents: 'Comunità' -> 'comunita', 'perché' -> 'perche'."""
-    text = text.translate(_FOLD_TABLE)
-    if not text.isascii():
-        text = _fold_slow(text)
-    return text.lower()
+    """Lower case without accents, apostrophes as spaces: "Comunità dell'Adda" -> 'comunita dell adda'."""
+    return fold_text(text.translate(_APOSTROPHES))
 
 
 class CharGrams:
@@ -133,15 +124,64 @@ def _words(text: str) -> list[str]:
     return _TOKEN_RE.findall(fold(text))
 
 
+def _word_list(name: str) -> dict[str, set[str]]:
+    """Words of a ``data/`` list, folded like the tokens.
+
+    Comment lines start with ``#``; the words of a line starting with ``keep`` are returned under
+    "keep" (exceptions), every other word under "".
+    """
+    raw = resources.files("cercabandi.matching").joinpath(f"data/{name}").read_text("utf-8")
+    lists: dict[str, set[str]] = {"": set(), "keep": set()}
+    for line in raw.splitlines():
+        if line.startswith("#"):
+            continue
+        words = [w for token in _words(line) for w in token.split(".") if w]
+        if words[:1] == ["keep"]:
+            lists["keep"].update(words[1:])
+        else:
+            lists[""].update(words)
+    return lists
+
+
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """Our Italian stop-word list (``data/stopwords_it.txt``), folded like the tokens."""
-    raw = resources.files("cercabandi.matching").joinpath("data/stopwords_it.txt").read_text("utf-8")
-    words: set[str] = set()
-    for line in raw.splitlines():
-        if not line.startswith("#"):
-            words.update(w for token in _words(line) for w in token.split("."))
-    return frozenset(words)
+    """Our stop words: Italian (``data/stopwords_it.txt``) and English (``data/stopwords_en.txt``).
+
+    EU calls are written in English; their function words are never evidence ("and", "to").
+    """
+    return frozenset(_word_list("stopwords_it.txt")[""] | _word_list("stopwords_en.txt")[""])
+
+
+@lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """Words that name places: our 133 comuni, the provinces and regions, address words.
+
+    A place shared by a call and a project says nothing about their subject ("Locate di
+    Triulzi" is not "Pro Loco"). Ordinary nouns inside comune names ("Opera", "Villa Cortese")
+    stay topical: ``data/place_words.txt`` lists them on its ``keep`` line.
+    """
+    lists = _word_list("place_words.txt")
+    names = {w for comune in all_comuni() for token in _words(comune.name) for w in token.split(".")}
+    return frozenset((names | lists[""]) - lists["keep"] - stop_words())
+
+
+# The name after these words is a street name when a house number follows ("VIALE CADORNA 4").
+STREET_WORDS = frozenset({"via", "viale", "piazzale", "vicolo", "largo"})
+_HOUSE_NUMBER_RE = re.compile(r"^\d{1,3}[a-z]?$")
+_STREET_NAME_MAX = 3
+
+
+def street_name_spans(tokens: Sequence[str]) -> set[int]:
+    """Positions of the words of street names: after a street word, up to three words then a house number."""
+    dropped: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token not in STREET_WORDS:
+            continue
+        for j in range(i + 2, min(i + 2 + _STREET_NAME_MAX, len(tokens))):
+            if _HOUSE_NUMBER_RE.match(tokens[j]):
+                dropped.update(range(i + 1, j))
+                break
+    return dropped
 
 
 # Acronyms of the domain, expanded next to themselves so "ETS" meets "enti del terzo settore".
@@ -224,9 +264,11 @@ class ItalianAnalyser:
         acronyms: bool = True,
         synonyms: bool = True,
         codes: bool = True,
+        places: bool = True,
         ngram_range: tuple[int, int] = (1, 2),
     ) -> None:
         self.stop_words = stop_words
+        self.places = places
         self.stem = stem
         self.acronyms = acronyms
         self.synonyms = synonyms
@@ -242,7 +284,7 @@ class ItalianAnalyser:
         return state
 
     def __repr__(self) -> str:
-        flags = ("stop_words", "stem", "acronyms", "synonyms", "codes")
+        flags = ("stop_words", "stem", "acronyms", "synonyms", "codes", "places")
         on = ",".join(f for f in flags if getattr(self, f))
         return f"ItalianAnalyser({on}; ngrams={self.ngram_range})"
 
@@ -297,8 +339,13 @@ class ItalianAnalyser:
     def surface_terms(self, text: str) -> Iterator[tuple[str, str]]:
         """(word as folded, index term) for every kept word of ``text``, in order."""
         stops = stop_words() if self.stop_words else frozenset()
+        places = place_words() if self.places else frozenset()
+        tokens = _words(text)
+        streets = street_name_spans(tokens) if self.places else set()
         previous = ""
-        for token in _words(text):
+        for position, token in enumerate(tokens):
+            if position in streets:
+                continue
             if self.codes:
                 mission = _MISSION_RE.match(previous)
                 component = _COMPONENT_RE.match(token)
@@ -317,13 +364,13 @@ class ItalianAnalyser:
             for word in token.split("."):
                 if not word or word.isdigit():
                     continue  # amounts, house numbers, dates: noise for the subject
+                if word in stops or word in places or len(word) < 2:
+                    continue  # before acronyms: the English "its" is not ITS (istituti tecnici superiori)
                 if self.acronyms and word in ACRONYMS:
                     yield word, word
                     for expansion in ACRONYMS[word].split():
                         if expansion not in stops:
                             yield expansion, self.normalise_word(expansion)
-                    continue
-                if word in stops or len(word) < 2:
                     continue
                 yield word, self.normalise_word(word)
 

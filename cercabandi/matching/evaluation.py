@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -49,6 +49,18 @@ class PairsTable:
     call_ids: list[str]
     measures: list[str]  # the pair's measure ("" when unknown)
     honest: NDArray[np.bool_] | None  # None when the flag columns are absent
+    comuni: list[str] = field(default_factory=list)  # the "comune" column ("A; B" for several), when present
+
+    def subset(self, rows: NDArray[np.int64]) -> PairsTable:
+        pick = rows.tolist()
+        return PairsTable(
+            project_ids=[self.project_ids[i] for i in pick],
+            texts=[self.texts[i] for i in pick],
+            call_ids=[self.call_ids[i] for i in pick],
+            measures=[self.measures[i] for i in pick],
+            honest=None if self.honest is None else self.honest[rows],
+            comuni=[self.comuni[i] for i in pick] if self.comuni else [],
+        )
 
 
 def _read_csv(path: Path, required: Sequence[str], what: str) -> list[dict[str, str]]:
@@ -110,6 +122,7 @@ def load_pairs(path: Path, calls: CallsTable) -> PairsTable:
         call_ids=[r["call_id"].strip() for r in rows],
         measures=[(r.get("call_submisura") or "").strip() or measure_of[r["call_id"].strip()] for r in rows],
         honest=honest,
+        comuni=[(r.get("comune") or "").strip() for r in rows] if "comune" in rows[0] else [],
     )
 
 
@@ -198,10 +211,16 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "without acronyms": {"acronyms": False},
     "without code tokens": {"codes": False},
     "without stop words": {"stop_words": False},
+    "without place words": {"places": False},
     "without stemming": {"stem": False},
     "without sublinear tf": {"sublinear_tf": False},
     "title weight 2": {"title_weight": 2.0},
     "title weight 0.5": {"title_weight": 0.5},
+}
+
+# The variants among which leave-one-province-out cross-validation chooses (``eval``, beside the default).
+CV_CANDIDATES: dict[str, dict[str, object]] = {
+    name: ABLATIONS[name] for name in ("without char n-grams", "bigrams at full weight", "title weight 2")
 }
 
 KEY_METRICS = (

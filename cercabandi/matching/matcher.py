@@ -29,7 +29,9 @@ from cercabandi.matching.gates import GateTable, check_gates, passes, unknowns
 from cercabandi.matching.ranker import TextRanker
 from cercabandi.matching.topk import top_k_rows
 
-MATCHER_VERSION = "tfidf-it-1"
+MATCHER_VERSION = "tfidf-it-2"
+# Below this many projects ranked together, "a share of the catalogue" says nothing (see ``generic_words``).
+MIN_PROJECTS_FOR_SHARE = 50
 
 
 def call_text(call: FundingCall) -> tuple[str, str]:
@@ -39,8 +41,12 @@ def call_text(call: FundingCall) -> tuple[str, str]:
 
 
 def project_text(project: Project) -> str:
-    parts = [project.title, project.description, " ".join(project.themes)]
-    return "\n".join(p for p in parts if p)
+    """A project's own words: title and description.
+
+    Its themes are left out: they are our tags (English slugs such as "digital", "education"),
+    not the project's wording, and as words they met every English call that says "digital".
+    """
+    return "\n".join(p for p in (project.title, project.description) if p)
 
 
 @dataclass
@@ -80,11 +86,15 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
         ranker: TextRanker | None = None,
         n_terms: int = 8,
         min_score: float = 0.02,
+        min_evidence: int = 2,
+        generic_share: float = 0.25,
         feedback: FeedbackParams | None = None,
     ) -> None:
         self.ranker = ranker
         self.n_terms = n_terms
         self.min_score = min_score
+        self.min_evidence = min_evidence
+        self.generic_share = generic_share
         self.feedback = feedback
 
     # ------------------------------------------------------------------ fit
@@ -101,6 +111,8 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
         self.calls_ = list(calls)
         self.index_ = {cid: i for i, cid in enumerate(ids)}
         self.feature_names_ = np.array(self.ranker_.feature_names(), dtype=object)
+        self.n_unigrams_ = len(self.ranker_.word_vectorizer_.vocabulary_)
+        self.is_code_ = np.array([str(n).startswith(CODE_PREFIX) for n in self.feature_names_[: self.n_unigrams_]])
         self.surface_ = most_common_surface(self.ranker_.analyser_, (f"{t}\n{b}" for t, b in texts))
         return self
 
@@ -129,6 +141,7 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
         if not projects:
             return []
         queries, docs, rejected = self._vectors(projects, feedback)
+        generic = self.generic_words(queries)
         gates = GateTable.build(self.calls_, now)
         masks: dict[tuple[object, ...], NDArray[np.bool_]] = {}
         results = [ProjectRanking(project_id=p.id) for p in projects]
@@ -150,24 +163,17 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
                         results[row].dropped.append(
                             Dropped(call.id, project.id, float(score), check_gates(call, project, now))
                         )
-            # one spare place per call: a match that shares no word (only character n-grams) is dropped
+            # one spare place per call: a match without enough shared words (see ``evidence``) is dropped
             idx, val = top_k_rows(block, min(2 * k_eff, len(self.calls_)))
             for i in range(block.shape[0]):
                 row = start + i
                 for d, score in zip(idx[i], val[i], strict=True):
                     if not np.isfinite(score) or score <= self.min_score or len(results[row].matches) >= k_eff:
                         break
-                    match = self._match(
-                        projects[row],
-                        int(d),
-                        float(score),
-                        len(results[row].matches) + 1,
-                        queries[row],
-                        docs[int(d)],
-                        now,
-                    )
-                    if match.terms:
-                        results[row].matches.append(match)
+                    shared = self._shared_words(queries[row], docs[int(d)])
+                    if self.evidence(shared[0], generic) >= self.min_evidence:
+                        rank = len(results[row].matches) + 1
+                        results[row].matches.append(self._match(projects[row], int(d), float(score), rank, shared, now))
         return results
 
     def _vectors(
@@ -205,8 +211,7 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
         d: int,
         score: float,
         rank: int,
-        query: sp.csr_matrix,
-        doc: sp.csr_matrix,
+        shared: tuple[NDArray[np.int32], NDArray[np.float32]],
         now: datetime,
     ) -> Match:
         call = self.calls_[d]
@@ -216,22 +221,62 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
             project_id=project.id,
             score=round(score, 6),
             rank=rank,
-            terms=self.top_terms(query, doc),
+            terms=self._top_terms(*shared),
             gates=gates,
             unknowns=unknowns(gates),
         )
 
-    def top_terms(self, query: sp.csr_matrix, doc: sp.csr_matrix) -> list[TermContribution]:
-        """The word features with the largest share of the dot product, as readable words.
+    def _shared_words(self, query: sp.csr_matrix, doc: sp.csr_matrix) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
+        """Columns and products of the word features (not character n-grams) a query and a call share."""
+        product = sp.csr_matrix(query.multiply(doc))
+        keep = (product.indices < len(self.feature_names_)) & (product.data > 0)
+        return product.indices[keep], product.data[keep]
 
-        Features that read the same (a stem and its code form, two stems with one surface word) are merged and
+    def generic_words(self, queries: sp.csr_matrix) -> NDArray[np.bool_]:
+        """Word columns found in more than ``generic_share`` of the projects ranked together (the catalogue).
+
+        Such a word ("digitale" in half of a PNRR catalogue) still weighs in the score but is no
+        evidence: a call must not reach a large share of the catalogue on it. Measure codes are never
+        generic, and with fewer than ``MIN_PROJECTS_FOR_SHARE`` projects no share is meaningful.
+        """
+        generic = np.zeros(self.n_unigrams_, dtype=bool)
+        if queries.shape[0] < MIN_PROJECTS_FOR_SHARE:
+            return generic
+        words = queries[:, : self.n_unigrams_]
+        share = np.bincount(words.indices[words.data > 0], minlength=self.n_unigrams_) / queries.shape[0]
+        generic[share > self.generic_share] = True
+        generic &= ~self.is_code_
+        return generic
+
+    def evidence(self, columns: NDArray[np.int32], generic: NDArray[np.bool_] | None = None) -> int:
+        """How much a project and a call share: distinct words plus shared two-word phrases, generic ones left out;
+        a shared measure code is evidence enough.
+
+        Stop words and place words never reach the index, so one shared word ("servizi") gives 1,
+        below ``min_evidence``; "asilo nido" (one synonym group, one phrase) gives 2.
+        """
+        unigrams = columns[columns < self.n_unigrams_]
+        if self.is_code_[unigrams].any():
+            return self.min_evidence
+        is_generic = generic if generic is not None else np.zeros(self.n_unigrams_, dtype=bool)
+        words = {self._readable(str(name)) for name in self.feature_names_[unigrams[~is_generic[unigrams]]]}
+        vocabulary = self.ranker_.word_vectorizer_.vocabulary_
+        phrases = 0
+        for name in self.feature_names_[columns[columns >= self.n_unigrams_]]:
+            parts = [vocabulary.get(part) for part in str(name).split(" ")]
+            phrases += all(p is not None and not is_generic[p] for p in parts)
+        return len(words) + phrases
+
+    def top_terms(self, query: sp.csr_matrix, doc: sp.csr_matrix) -> list[TermContribution]:
+        """The word features with the largest share of the dot product, as readable words."""
+        return self._top_terms(*self._shared_words(query, doc))
+
+    def _top_terms(self, columns: NDArray[np.int32], products: NDArray[np.float32]) -> list[TermContribution]:
+        """Features that read the same (a stem and its code form, two stems with one surface word) are merged and
         their weights summed; a bigram of one repeated word ("nido nido") explains nothing and is dropped.
         """
-        n_words = len(self.feature_names_)
-        product = sp.csr_matrix(query.multiply(doc))
-        keep = (product.indices < n_words) & (product.data > 0)
         merged: dict[str, float] = {}
-        for col, val in zip(product.indices[keep], product.data[keep], strict=True):
+        for col, val in zip(columns, products, strict=True):
             term = self._readable(str(self.feature_names_[col]))
             words = term.split(" ")
             if len(words) > 1 and len(set(words)) == 1:

@@ -45,6 +45,7 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         acronyms: bool = True,
         synonyms: bool = True,
         codes: bool = True,
+        places: bool = True,
         bigram_weight: float = 0.5,
         sublinear_tf: bool = True,
         title_weight: float = 1.0,
@@ -61,6 +62,7 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         self.acronyms = acronyms
         self.synonyms = synonyms
         self.codes = codes
+        self.places = places
         self.bigram_weight = bigram_weight
         self.sublinear_tf = sublinear_tf
         self.title_weight = title_weight
@@ -79,6 +81,7 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
             acronyms=self.acronyms,
             synonyms=self.synonyms,
             codes=self.codes,
+            places=self.places,
             ngram_range=ngram_range,
         )
 

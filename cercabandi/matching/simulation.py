@@ -36,17 +36,6 @@ REPORTED = (
 )
 
 
-def _subset(pairs: PairsTable, rows: NDArray[np.int64]) -> PairsTable:
-    pick = rows.tolist()
-    return PairsTable(
-        project_ids=[pairs.project_ids[i] for i in pick],
-        texts=[pairs.texts[i] for i in pick],
-        call_ids=[pairs.call_ids[i] for i in pick],
-        measures=[pairs.measures[i] for i in pick],
-        honest=None if pairs.honest is None else pairs.honest[rows],
-    )
-
-
 def _tag_top10(
     queries: sp.csr_matrix, docs: sp.csr_matrix, rows: NDArray[np.int64], target: NDArray[np.int64]
 ) -> list[Judgement]:
@@ -89,47 +78,12 @@ def simulate(
     tagged = np.sort(rng.choice(n, size=max(1, int(tag_fraction * n)), replace=False))
     scored = np.setdiff1d(np.arange(n), tagged)
     judgements = _tag_top10(queries, docs, tagged, target)
-    sub = _subset(pairs, scored)
+    sub = pairs.subset(scored)
     before = summarise(_ranks(queries[scored], docs, calls, sub), sub)
     after = summarise(_ranks(queries[scored], expand_docs(docs, queries, judgements, params), calls, sub), sub)
     other_projects = {k: (before[k], after[k]) for k in REPORTED if k in before}
-
-    # other calls: folds grouped by call
-    before_ranks = PairRanks(call=np.zeros(n, dtype=np.int64), measure=np.zeros(n, dtype=np.int64))
-    after_ranks = PairRanks(call=np.zeros(n, dtype=np.int64), measure=np.zeros(n, dtype=np.int64))
-    folds = GroupKFold(n_splits=min(n_folds, len(set(pairs.call_ids))))
-    for train, test in folds.split(np.zeros(n), groups=np.array(pairs.call_ids)):
-        chosen = np.sort(rng.choice(train, size=max(1, int(tag_fraction * len(train))), replace=False))
-        fold_docs = expand_docs(docs, queries, _tag_top10(queries, docs, chosen, target), params)
-        sub = _subset(pairs, test)
-        for out, matrix in ((before_ranks, docs), (after_ranks, fold_docs)):
-            r = _ranks(queries[test], matrix, calls, sub)
-            out.call[test], out.measure[test] = r.call, r.measure
-    b, a = summarise(before_ranks, pairs), summarise(after_ranks, pairs)
-    other_calls = {k: (b[k], a[k]) for k in REPORTED if k in b}
-
-    # same project: the next page after rejecting the first
-    rank_now = _ranks(queries[tagged], docs, calls, _subset(pairs, tagged)).call
-    missed = tagged[rank_now > 10]
-    same_project = {"projects_with_call_outside_top10": float(len(missed))}
-    if len(missed):
-        miss_judgements = _tag_top10(queries, docs, missed, target)
-        rejected = rejected_pairs(miss_judgements)
-        row_of = {int(q): i for i, q in enumerate(missed)}
-        for name, q_matrix in (
-            ("exclusion_only", queries[missed]),
-            ("rocchio", rocchio(queries, docs, miss_judgements, params)[missed]),
-        ):
-
-            def drop(start: int, block: NDArray[np.float32]) -> None:
-                for q, ds in rejected.items():
-                    i = row_of[q] - start
-                    if 0 <= i < block.shape[0]:
-                        block[i, ds] = -np.inf
-
-            idx, _ = top_k(q_matrix, docs, 10, hook=drop)
-            hits = (idx == target[missed][:, None]).any(axis=1)
-            same_project[f"{name}/recall@10_next_page"] = float(hits.mean())
+    other_calls = _other_calls(queries, docs, calls, pairs, target, rng, params, tag_fraction, n_folds)
+    same_project = _same_project(queries, docs, calls, pairs, target, tagged, params)
     return FeedbackReport(
         other_projects=other_projects,
         other_calls=other_calls,
@@ -137,3 +91,65 @@ def simulate(
         n_tagged=len(tagged),
         n_judgements=len(judgements),
     )
+
+
+def _other_calls(
+    queries: NDArray[np.float32],
+    docs: NDArray[np.float32],
+    calls: CallsTable,
+    pairs: PairsTable,
+    target: NDArray[np.int64],
+    rng: np.random.Generator,
+    params: FeedbackParams,
+    tag_fraction: float,
+    n_folds: int,
+) -> dict[str, tuple[float, float]]:
+    """Tags on some calls, measured on other calls: folds grouped by call."""
+    n = len(pairs.texts)
+    before_ranks = PairRanks(call=np.zeros(n, dtype=np.int64), measure=np.zeros(n, dtype=np.int64))
+    after_ranks = PairRanks(call=np.zeros(n, dtype=np.int64), measure=np.zeros(n, dtype=np.int64))
+    folds = GroupKFold(n_splits=min(n_folds, len(set(pairs.call_ids))))
+    for train, test in folds.split(np.zeros(n), groups=np.array(pairs.call_ids)):
+        chosen = np.sort(rng.choice(train, size=max(1, int(tag_fraction * len(train))), replace=False))
+        fold_docs = expand_docs(docs, queries, _tag_top10(queries, docs, chosen, target), params)
+        sub = pairs.subset(test)
+        for out, matrix in ((before_ranks, docs), (after_ranks, fold_docs)):
+            r = _ranks(queries[test], matrix, calls, sub)
+            out.call[test], out.measure[test] = r.call, r.measure
+    b, a = summarise(before_ranks, pairs), summarise(after_ranks, pairs)
+    return {k: (b[k], a[k]) for k in REPORTED if k in b}
+
+
+def _same_project(
+    queries: NDArray[np.float32],
+    docs: NDArray[np.float32],
+    calls: CallsTable,
+    pairs: PairsTable,
+    target: NDArray[np.int64],
+    tagged: NDArray[np.int64],
+    params: FeedbackParams,
+) -> dict[str, float]:
+    """Same project: the next page after rejecting the first."""
+    rank_now = _ranks(queries[tagged], docs, calls, pairs.subset(tagged)).call
+    missed = tagged[rank_now > 10]
+    same_project = {"projects_with_call_outside_top10": float(len(missed))}
+    if not len(missed):
+        return same_project
+    miss_judgements = _tag_top10(queries, docs, missed, target)
+    rejected = rejected_pairs(miss_judgements)
+    row_of = {int(q): i for i, q in enumerate(missed)}
+    for name, q_matrix in (
+        ("exclusion_only", queries[missed]),
+        ("rocchio", rocchio(queries, docs, miss_judgements, params)[missed]),
+    ):
+
+        def drop(start: int, block: NDArray[np.float32]) -> None:
+            for q, ds in rejected.items():
+                i = row_of[q] - start
+                if 0 <= i < block.shape[0]:
+                    block[i, ds] = -np.inf
+
+        idx, _ = top_k(q_matrix, docs, 10, hook=drop)
+        hits = (idx == target[missed][:, None]).any(axis=1)
+        same_project[f"{name}/recall@10_next_page"] = float(hits.mean())
+    return same_project

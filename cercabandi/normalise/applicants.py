@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from cercabandi.core.folding import strip_accents
+from cercabandi.core.folding import fold as core_fold
 from cercabandi.core.vocab import PUBLIC_BODIES, ApplicantType
 
 A = ApplicantType
@@ -130,7 +130,7 @@ _CLAUSE_SPLIT = re.compile(r"[.;\n!?]|\s[-–•]\s")
 
 def fold(text: str) -> str:
     """Lowercase text without accents or typographic apostrophes, for matching."""
-    return strip_accents(text.replace("’", "'").replace("`", "'")).lower()
+    return core_fold(text.replace("’", "'").replace("`", "'"))
 
 
 def map_applicants(text: str | None) -> set[ApplicantType]:

@@ -36,31 +36,32 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from cercabandi.core.models import ROME
+from cercabandi.core.months import MONTHS_EN, MONTHS_IT
 
 END_OF_DAY = time(23, 59, 59)
 EARLIEST_PLAUSIBLE = date(2000, 1, 1)
 PLAUSIBLE_YEARS_AHEAD = 10
 
-MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        ("gennaio", "genn", "gen", "january", "jan"),
-        ("febbraio", "febbr", "feb", "february"),
-        ("marzo", "mar", "march"),
-        ("aprile", "apr", "april"),
-        ("maggio", "mag", "may"),
-        ("giugno", "giu", "june", "jun"),
-        ("luglio", "lug", "july", "jul"),
-        ("agosto", "ago", "august", "aug"),
-        ("settembre", "sett", "set", "september", "sept", "sep"),
-        ("ottobre", "ott", "october", "oct"),
-        ("novembre", "nov", "november"),
-        ("dicembre", "dic", "december", "dec"),
-    ),
-    start=1,
-):
-    for _name in _names:
-        MONTHS[_name] = _number
+# The abbreviations publishers write, beside the full Italian and English names of core.months.
+_ABBREVIATIONS = (
+    ("genn", "gen", "jan"),
+    ("febbr", "feb"),
+    ("mar",),
+    ("apr",),
+    ("mag",),
+    ("giu", "jun"),
+    ("lug", "jul"),
+    ("ago", "aug"),
+    ("sett", "set", "sept", "sep"),
+    ("ott", "oct"),
+    ("nov",),
+    ("dic", "dec"),
+)
+MONTHS: dict[str, int] = {
+    name: number
+    for number, (italian, english, short) in enumerate(zip(MONTHS_IT, MONTHS_EN, _ABBREVIATIONS, strict=True), start=1)
+    for name in (italian, english, *short)
+}
 
 _MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
 _ORD = r"(?:°|º|\s?(?:st|nd|rd|th)\b)?"

@@ -77,8 +77,16 @@ class Draft:
 
 def finish(draft: Draft, *, first_seen: datetime, last_seen: datetime) -> FundingCall:
     """Check the draft and build the call; contradictions are warnings, or reasons to quarantine."""
+    reasons = list(draft.reasons) + _check(draft)
+    if reasons:
+        raise NormalisationError(reasons)
+    return _build(draft, first_seen=first_seen, last_seen=last_seen)
+
+
+def _check(draft: Draft) -> list[str]:
+    """Contradictions that stop the call (returned), after fixing or warning about the milder ones."""
     raw = draft.raw
-    reasons = list(draft.reasons)
+    reasons = []
     if not draft.title:
         reasons.append(
             f"no title: the {raw.source} spider gave none for {raw.url} (check its _parse_title against the page)"
@@ -100,8 +108,11 @@ def finish(draft: Draft, *, first_seen: datetime, last_seen: datetime) -> Fundin
                 f"({', '.join(d.at.isoformat() for d in draft.deadlines)}): the publisher's dates contradict "
                 "each other, or a spider put a date under the wrong label"
             )
-    if reasons:
-        raise NormalisationError(reasons)
+    return reasons
+
+
+def _build(draft: Draft, *, first_seen: datetime, last_seen: datetime) -> FundingCall:
+    raw = draft.raw
     assert draft.title is not None
     try:
         return FundingCall(

@@ -136,7 +136,7 @@ def projects(
     db: Session = Depends(get_db),
 ) -> Response:
     page = max(1, page)
-    rows, total = browse.list_projects(
+    rows, total = browse.projects_page(
         db, q=q or None, istat=comune or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
     active = {k: v for k, v in {"q": q, "comune": comune}.items() if v}

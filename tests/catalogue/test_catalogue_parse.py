@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from cercabandi.catalogue import CatalogueFileError, export_table, parse_catalogue, table_bytes
+from cercabandi.catalogue.values import parse_amount, parse_stage, proponent_type_from_name
 from cercabandi.core.vocab import ApplicantType, ProjectStage
-from cercabandi.normalise.catalogue import CatalogueFileError, load_catalogue
-from cercabandi.normalise.catalogue.values import parse_amount, parse_stage, proponent_type_from_name
+from cercabandi.flows.catalogue import load_catalogue
 
 HEADER = "Titolo progetto;Descrizione;Comune;CUP;Costo stimato (€);Fase;Soggetto proponente;Email referente\n"
 
@@ -285,3 +286,16 @@ def test_xlsx_name_without_a_workbook_inside(tmp_path: Path, name: str, content:
         CatalogueFileError, match=rf"^{name} is named \{suffix} but is not an Excel workbook \(.*{hint}"
     ):
         load_catalogue(path)
+
+
+def test_the_catalogue_stage_reads_and_writes_bytes_without_touching_files(tmp_path: Path) -> None:
+    data = (HEADER + "Palestra;Nuova palestra;Rho;;1.200.000,00;idea;Comune di Rho;\n").encode("utf-8")
+    parsed = parse_catalogue("catalogo.csv", data)
+    assert [row.project.title for row in parsed.projects] == ["Palestra"]
+    assert list(tmp_path.iterdir()) == []
+    for name in ("progetti.csv", "progetti.xlsx"):
+        written = table_bytes(name, *export_table([row.project for row in parsed.projects]))
+        again = parse_catalogue(name, written)
+        assert [row.project for row in again.projects] == [row.project for row in parsed.projects]
+    with pytest.raises(ValueError, match=r"use a \.csv or \.xlsx"):
+        table_bytes("progetti.ods", ["Titolo"], [])

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cercabandi.catalogue import export_table
 from cercabandi.core.models import ComuneRef, Project
 from cercabandi.db import models
 from cercabandi.db.repo.projects import get_project, list_projects, upsert_projects
 from cercabandi.db.session import transaction
-from cercabandi.flows.catalogue import DEMO_CATALOGUE, import_catalogue
-from cercabandi.normalise.catalogue import export_table, load_catalogue, write_table
+from cercabandi.flows.catalogue import DEMO_CATALOGUE, import_catalogue, load_catalogue, write_table
 
 RHO = ComuneRef(istat="015182", name="Rho")
 MILANO = ComuneRef(istat="015146", name="Milano")

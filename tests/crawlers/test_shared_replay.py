@@ -24,7 +24,13 @@ from cercabandi.crawlers.replay import (
     serving,
 )
 from cercabandi.crawlers.shared_replay import locate, shared_catalogue
-from cercabandi.crawlers.spiders.eu_sedia import multipart_json, search_parts, search_url
+from cercabandi.crawlers.spiders.eu_sedia import (
+    multipart_json,
+    search_parts,
+    search_url,
+    topic_detail_urls,
+    topic_details,
+)
 from cercabandi.crawlers.spiders.it_incentivi import parse_page, solr_url
 from cercabandi.crawlers.spiders.it_padigitale import DATA_URL
 from cercabandi.crawlers.spiders.lombardia_bandi import index_url
@@ -140,6 +146,27 @@ def test_the_server_answers_the_spiders_requests(tmp_path: Path) -> None:
         assert json.loads(page1)["totalResults"] == 2
         assert _fetch(replay_target(server.url, search_url(2)), body)[0] == 404
         assert _fetch(replay_target(server.url, index_url(0)))[0] == 404  # that snapshot only
+
+
+def test_eu_topic_texts_are_served_as_the_topics_detail(tmp_path: Path) -> None:
+    """Issue 17: the recorded EU topics' texts reach the spider the way a live crawl gets them."""
+    root = _shared_tree(tmp_path / "data")
+    texts = root / "calls" / "eu_sedia" / "topic_texts"
+    texts.mkdir()
+    (texts / "topic_texts.csv").write_text(
+        "call_id,matched_id,match_type,matched_title,text,source\n"
+        'A-1,,exact,Topic A-1,"Expected Outcome:\nUrban regeneration, ""quoted"" and accented: città",portal\n'
+        "A-2,,exact,Topic A-2,,portal\n",
+        encoding="utf-8",
+    )
+    with serving(catalogue=catalogue_for(root)) as server:
+        status, detail, kind = _fetch(replay_target(server.url, topic_detail_urls("A-1")[0]))
+        assert status == 200 and kind == "application/json"
+        topic = topic_details(json.loads(detail))
+        assert topic is not None
+        assert topic["description"] == 'Expected Outcome:\nUrban regeneration, "quoted" and accented: città'
+        assert _fetch(replay_target(server.url, topic_detail_urls("A-2")[0]))[0] == 404  # no text: as before
+        assert _fetch(replay_target(server.url, topic_detail_urls("A-3")[0]))[0] == 404
 
 
 def test_bad_incentivi_capture_says_what_is_wrong(tmp_path: Path) -> None:

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cercabandi.core.models import DuplicateLink
 from cercabandi.core.vocab import ApplicantType
 from cercabandi.db.models import Call, CallVersion, Quarantine
 from cercabandi.db.repo import calls as repo
+from cercabandi.normalise.duplicates import find_duplicates
 from tests.flows.factories import add_raw, add_run, add_sources, funding_call, raw_call
 
 
@@ -103,6 +105,10 @@ def test_pending_raw_records_are_the_newest_not_yet_stored(session: Session, now
     assert found == {("A", old.payload_hash): old.id}
 
 
+def _link_duplicates(session: Session) -> list[DuplicateLink]:
+    return repo.store_duplicate_links(session, find_duplicates(repo.duplicate_candidates(session)))
+
+
 def test_duplicates_across_sources_are_linked_with_a_reason(session: Session, now: datetime) -> None:
     add_sources(session)
     deadline = datetime(2027, 3, 31, 10, 0, tzinfo=now.tzinfo)
@@ -116,7 +122,7 @@ def test_duplicates_across_sources_are_linked_with_a_reason(session: Session, no
     for call in (national, region, same_source, generic_a, generic_b, other_day):
         repo.upsert_call(session, call, now=now)
 
-    links = repo.link_duplicates(session)
+    links = _link_duplicates(session)
     assert [(link.call_id, link.canonical_id) for link in links] == [
         ("it_incentivi:N1", "lombardia_bandi:R1"),
     ]
@@ -125,11 +131,11 @@ def test_duplicates_across_sources_are_linked_with_a_reason(session: Session, no
     assert row.canonical_reason == "same title and same deadline date (2027-03-31) as lombardia_bandi:R1"
     for unlinked in ("it_coesione:G1", "it_dait:G2", "fnd_cariplo:C1", "lombardia_bandi:R1", "lombardia_bandi:R2"):
         assert session.get(Call, unlinked).canonical_id is None  # type: ignore[union-attr]
-    assert repo.link_duplicates(session) == links  # idempotent
+    assert _link_duplicates(session) == links  # idempotent
 
     # The national catalogue moves its deadline: no longer the same call.
     repo.upsert_call(session, national.model_copy(update={"deadlines": other_day.deadlines}), now=now)
-    relinked = {link.call_id: link.canonical_id for link in repo.link_duplicates(session)}
+    relinked = {link.call_id: link.canonical_id for link in _link_duplicates(session)}
     assert relinked == {"it_incentivi:N1": "fnd_cariplo:C1"}
     assert session.get(Call, "lombardia_bandi:R1").canonical_id is None  # type: ignore[union-attr]
 
@@ -143,7 +149,7 @@ def test_same_eu_identifier_links_calls(session: Session, now: datetime) -> None
     unrelated = funding_call("it_coesione", "x2", now=now, title="Bando PNRR-M5C2-I2 rigenerazione")
     for call in (eu, mention, unrelated):
         repo.upsert_call(session, call, now=now)
-    links = repo.link_duplicates(session)
+    links = _link_duplicates(session)
     assert [(link.call_id, link.canonical_id, link.reason) for link in links] == [
         (
             "it_coesione:cerv-news-1",

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from digest_world import RHO, add_call, add_match, add_project, funding_call
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import Session as SmtpSession
+from digest_world import RHO, Mailbox, _free_port, add_call, add_match, add_project, funding_call
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -128,3 +136,66 @@ def test_themes_are_taken_in_italian_refused_when_unknown_and_said_in_italian(da
     with session_factory(engine)() as s:
         assert s.scalars(select(Subscription)).one().themes == ["urban_regeneration"]
     engine.dispose()
+
+
+class _HoldingMailbox(Mailbox):
+    """Keeps the first message in DATA until told to let go: a send that is slow to finish."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.receiving = threading.Event()
+        self.let_go = threading.Event()
+
+    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:
+        self.receiving.set()
+        await asyncio.get_running_loop().run_in_executor(None, self.let_go.wait, 120)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _digest_process(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cercabandi", "digest"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _finish(process: subprocess.Popen[str]) -> tuple[int, str]:
+    try:
+        output, _ = process.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return process.returncode, output
+
+
+def test_a_second_digest_process_does_not_call_a_delivery_in_progress_stuck(data_dir: Path) -> None:
+    """Regression: while one ``digest`` was sending, a second one reported "1 stuck" and exited 1."""
+    assert runner.invoke(app, ["subscriptions", "add", "ufficio@comune.rho.mi.it", "--comune", "rho"]).exit_code == 0
+    mailbox = _HoldingMailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = {
+        **os.environ,
+        "CERCABANDI_SMTP_HOST": "127.0.0.1",
+        "CERCABANDI_SMTP_PORT": str(port),
+        "CERCABANDI_SMTP_STARTTLS": "false",
+        "COLUMNS": "250",  # one table row per line
+    }
+    first = _digest_process(env)
+    try:
+        assert mailbox.receiving.wait(120), "the first digest never reached the mail server"
+        second_code, second_out = _finish(_digest_process(env))  # runs while the first is still sending
+    finally:
+        mailbox.let_go.set()
+        first_code, first_out = _finish(first)
+        controller.stop()
+    assert first_code == 0, first_out
+    assert second_code == 0, second_out
+    assert "being sent by another run" in second_out and " stuck " not in second_out, second_out
+    assert "1 skipped" in second_out
+    assert len(mailbox.messages) == 1
+    assert "No stuck deliveries" in runner.invoke(app, ["digest", "stuck"]).output

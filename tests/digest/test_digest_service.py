@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from digest_world import RHO_EMAIL, SPORT_EMAIL, STAFF_EMAIL, Mailbox, World, ad
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
 from cercabandi.db.models import DigestDelivery, DigestSentItem, Subscription
 from cercabandi.db.repo.subscriptions import resolve_stuck, stuck_deliveries
@@ -186,7 +187,7 @@ def test_crash_between_sending_and_recording_is_reported_not_resent(
 
     # a person finds the Message-ID in the mail server's log: it was delivered
     with transaction(world.sessions) as s:
-        (stuck,) = stuck_deliveries(s)
+        (stuck,) = stuck_deliveries(s, wall_now=utcnow())
         assert stuck.message_id == mailbox.messages[0]["Message-ID"]
         resolve_stuck(s, stuck.id, was_sent=True, now=now)
     final = run_digests(world.sessions, settings, now=now + timedelta(hours=2), subscription_ids=[world.staff])
@@ -203,7 +204,7 @@ def test_stuck_delivery_resolved_as_not_sent_is_resent_with_the_same_message_id(
             world.sessions, settings, now=now, subscription_ids=[world.staff], transport=CrashAfterSending(settings)
         )
     with transaction(world.sessions) as s:
-        resolve_stuck(s, stuck_deliveries(s)[0].id, was_sent=False, now=now)
+        resolve_stuck(s, stuck_deliveries(s, wall_now=utcnow())[0].id, was_sent=False, now=now)
     report = run_digests(world.sessions, settings, now=now + timedelta(hours=1), subscription_ids=[world.staff])
     assert report.sent == 1
     assert mailbox.messages[0]["Message-ID"] == mailbox.messages[1]["Message-ID"]
@@ -236,6 +237,9 @@ def test_unsubscribed_and_paused_recipients_get_nothing(
     assert report.sent == 2 and not mailbox.to(RHO_EMAIL)
 
 
+_CLAIM = {"claimed_by": "host:1:x", "claimed_at": datetime(2026, 11, 21, 6, 0, tzinfo=UTC)}
+
+
 def test_two_runs_racing_for_the_same_delivery_claim_it_once(
     world: World, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,14 +247,14 @@ def test_two_runs_racing_for_the_same_delivery_claim_it_once(
 
     with world.sessions() as first:
         assert repo.claim_delivery(
-            first, subscription_id=world.staff, period="daily:x", message_id="<a@b>", items=[], now=now
+            first, subscription_id=world.staff, period="daily:x", message_id="<a@b>", items=[], now=now, **_CLAIM
         )
         first.commit()
     with world.sessions() as second:
         # the other run read "no delivery yet" just before the first committed: its insert hits the unique key
         monkeypatch.setattr(repo, "get_delivery", lambda *args: None)
         lost = repo.claim_delivery(
-            second, subscription_id=world.staff, period="daily:x", message_id="<a@b>", items=[], now=now
+            second, subscription_id=world.staff, period="daily:x", message_id="<a@b>", items=[], now=now, **_CLAIM
         )
         second.commit()
     assert lost is None

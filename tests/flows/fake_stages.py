@@ -23,6 +23,7 @@ from sqlalchemy import select
 from cercabandi.core.models import Deadline, FundingCall, Match, RawCall, TermContribution
 from cercabandi.core.sources import SOURCES
 from cercabandi.db.models import CrawlRun, RawRecord, Source
+from cercabandi.db.repo.raw import listing_entry
 
 MATCHER_VERSION = "fake-1"
 
@@ -71,9 +72,11 @@ def crawl_sources(
             else:
                 out.touch()
             new = items = 0
+            listing: dict[str, list[str]] = {}
             for line in out.read_text(encoding="utf-8").splitlines():
                 raw = RawCall.model_validate(json.loads(line))
                 items += 1
+                listing[raw.native_id] = listing_entry(raw)
                 digest = raw.payload_hash()
                 exists = session.scalar(
                     select(RawRecord.id).where(
@@ -97,6 +100,7 @@ def crawl_sources(
                     new += 1
             status = "ok" if items else "failing"
             run.status, run.complete, run.items, run.new = status, status == "ok", items, new
+            run.listing = listing
             run.finished_at = datetime.now(UTC)
             summaries.append(Summary(source_id, run.id, out, items, new, 0, status, run.complete))
     return summaries

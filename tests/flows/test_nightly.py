@@ -40,15 +40,14 @@ def test_crawl_task_fails_alone_and_raises_for_retry(app_settings: Settings, tmp
 
 
 def test_normalise_and_match_tasks(app: AppContext, tmp_path: Path, now: datetime) -> None:
-    crawled = nightly.crawl_one(
+    nightly.crawl_one(
         app.settings,
         "lombardia_bandi",
         replay_dir=str(night_listing(tmp_path / "n", now)),
         run_key=None,
         crawler=STAGES["crawler"],
     )
-    files = [(crawled["path"], crawled["crawl_run_id"])]
-    result = nightly.normalise_source_task.fn(app.settings, "lombardia_bandi", files, False, now, STAGES["normaliser"])
+    result = nightly.normalise_source_task.fn(app.settings, "lombardia_bandi", False, now, STAGES["normaliser"])
     assert (result["new"], result["quarantined"]) == (2, 1)
     _projects(app, now)
     matched = nightly.match_task.fn(app.settings, now, 5, STAGES["matcher"])

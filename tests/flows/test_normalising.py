@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -11,29 +10,26 @@ from sqlalchemy import func, select
 from cercabandi.core.models import RawCall
 from cercabandi.db.models import Call, CallVersion, Quarantine
 from cercabandi.flows.context import AppContext
-from cercabandi.flows.normalising import finish_normalisation, normalise_source, read_crawl_file
+from cercabandi.flows.normalising import finish_normalisation, normalise_source
 from tests.flows.conftest import STAGES, night_listing, write_listing
 from tests.flows.fake_stages import crawl_sources
 
 
-def _crawl(app: AppContext, listing: Path, source: str = "lombardia_bandi") -> list[tuple[str, int | None]]:
-    [summary] = crawl_sources(app, [source], replay_dir=listing)
-    return [(str(summary.path), summary.crawl_run_id)]
+def _crawl(app: AppContext, listing: Path, source: str = "lombardia_bandi") -> None:
+    crawl_sources(app, [source], replay_dir=listing)
 
 
 def test_new_then_unchanged_then_changed(app: AppContext, tmp_path: Path, now: datetime) -> None:
     listing = night_listing(tmp_path / "night1", now)
-    files = _crawl(app, listing)
-    first = normalise_source(
-        app.sessions, "lombardia_bandi", now=now, crawl_files=files, normaliser=STAGES["normaliser"]
-    )
+    _crawl(app, listing)
+    first = normalise_source(app.sessions, "lombardia_bandi", now=now, normaliser=STAGES["normaliser"])
     assert (first.seen, first.processed, first.new, first.quarantined) == (3, 3, 2, 1)
     assert first.quarantine == [{"native_id": "R3", "reasons": ["lombardia_bandi:R3: no title in the record"]}]
 
     # The same listing the next night: nothing to normalise, but the calls were seen again.
-    files = _crawl(app, listing)
+    _crawl(app, listing)
     second = normalise_source(
-        app.sessions, "lombardia_bandi", now=now + timedelta(days=1), crawl_files=files, normaliser=STAGES["normaliser"]
+        app.sessions, "lombardia_bandi", now=now + timedelta(days=1), normaliser=STAGES["normaliser"]
     )
     assert (second.processed, second.new, second.changed, second.quarantined) == (0, 0, 0, 0)
     with app.sessions() as session:
@@ -61,11 +57,11 @@ def test_new_then_unchanged_then_changed(app: AppContext, tmp_path: Path, now: d
         ],
         now,
     )
+    _crawl(app, tmp_path / "night3")
     third = normalise_source(
         app.sessions,
         "lombardia_bandi",
         now=now + timedelta(days=2),
-        crawl_files=_crawl(app, tmp_path / "night3"),
         normaliser=STAGES["normaliser"],
     )
     assert (third.processed, third.new, third.changed, third.resolved) == (2, 1, 1, 1)
@@ -77,8 +73,8 @@ def test_new_then_unchanged_then_changed(app: AppContext, tmp_path: Path, now: d
 
 
 def test_again_renormalises_and_parser_fix_leaves_quarantine(app: AppContext, tmp_path: Path, now: datetime) -> None:
-    files = _crawl(app, night_listing(tmp_path / "n", now))
-    normalise_source(app.sessions, "lombardia_bandi", now=now, crawl_files=files, normaliser=STAGES["normaliser"])
+    _crawl(app, night_listing(tmp_path / "n", now))
+    normalise_source(app.sessions, "lombardia_bandi", now=now, normaliser=STAGES["normaliser"])
     # Without --again nothing is pending, quarantined records included.
     idle = normalise_source(app.sessions, "lombardia_bandi", now=now, normaliser=STAGES["normaliser"])
     assert idle.processed == 0
@@ -95,12 +91,12 @@ def test_again_renormalises_and_parser_fix_leaves_quarantine(app: AppContext, tm
 
 
 def test_an_unexpected_parser_crash_is_quarantined_not_raised(app: AppContext, tmp_path: Path, now: datetime) -> None:
-    files = _crawl(app, night_listing(tmp_path / "n", now))
+    _crawl(app, night_listing(tmp_path / "n", now))
 
     def broken(raw: RawCall, **_: datetime):
         raise KeyError("deadline")
 
-    result = normalise_source(app.sessions, "lombardia_bandi", now=now, crawl_files=files, normaliser=broken)
+    result = normalise_source(app.sessions, "lombardia_bandi", now=now, normaliser=broken)
     assert result.quarantined == 3
     assert result.quarantine[0]["reasons"] == [
         "unexpected KeyError in normalisation: 'deadline' (a parser bug: please report it)"
@@ -110,9 +106,8 @@ def test_an_unexpected_parser_crash_is_quarantined_not_raised(app: AppContext, t
 def test_duplicates_and_missing_after_normalising(app: AppContext, tmp_path: Path, now: datetime) -> None:
     listing = night_listing(tmp_path / "n", now)
     for source in ("lombardia_bandi", "it_incentivi"):
-        normalise_source(
-            app.sessions, source, now=now, crawl_files=_crawl(app, listing, source), normaliser=STAGES["normaliser"]
-        )
+        _crawl(app, listing, source)
+        normalise_source(app.sessions, source, now=now, normaliser=STAGES["normaliser"])
     finish = finish_normalisation(app.sessions, ["lombardia_bandi", "it_incentivi"])
     assert finish["duplicates"] == 1
     with app.sessions() as session:
@@ -126,22 +121,13 @@ def test_duplicates_and_missing_after_normalising(app: AppContext, tmp_path: Pat
         now,
     )
     for night in (1, 2):
-        files = _crawl(app, tmp_path / "later")
+        _crawl(app, tmp_path / "later")
         normalise_source(
             app.sessions,
             "lombardia_bandi",
             now=now + timedelta(days=night),
-            crawl_files=files,
             normaliser=STAGES["normaliser"],
         )
         finish = finish_normalisation(app.sessions, ["lombardia_bandi"])
         expected = {} if night == 1 else {"lombardia_bandi": ["lombardia_bandi:R2"]}
         assert finish["newly_missing"] == expected
-
-
-def test_unreadable_crawl_lines_are_counted(tmp_path: Path, now: datetime) -> None:
-    path = tmp_path / "x.jsonl"
-    good = RawCall(source="it_dait", url="https://x.it/1", fetched_at=now, native_id="1").model_dump(mode="json")
-    path.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({"source": "it_dait"}) + "\n", encoding="utf-8")
-    seen, bad = read_crawl_file(path)
-    assert (list(seen), bad) == (["1"], 2)

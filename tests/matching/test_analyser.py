@@ -62,7 +62,34 @@ def test_measure_codes_meet_numbered_titles(analyser: ItalianAnalyser) -> None:
 
 
 def test_numbers_and_addresses_are_not_subjects(analyser: ItalianAnalyser) -> None:
-    assert analyser.terms("VIA ROMA 13 euro 120000") == analyser.terms("Roma euro")
+    assert analyser.terms("VIA ROMA 13 euro 120000") == analyser.terms("euro")
+    assert analyser.terms("CED COMUNE DI AZZIO*VIALE CADORNA 4*TRASFERIMENTO DATI IN CLOUD") == analyser.terms(
+        "CED COMUNE DI AZZIO TRASFERIMENTO DATI IN CLOUD"
+    )
+    # "via" as a preposition, with no house number after it, keeps what follows
+    assert analyser.terms("servizi erogati via web") == analyser.terms("servizi erogati web")
+
+
+def test_place_names_are_no_evidence(analyser: ItalianAnalyser) -> None:
+    """Issue 13: "Locate di Triulzi" was stemmed to "loc" and met "Pro Loco lombarde" at 0.55."""
+    assert analyser.terms("Comune di Locate di Triulzi") == analyser.terms("Comune")
+    assert analyser.terms("Pro Loco lombarde") == analyser.terms("Pro Loco")
+    assert analyser.terms("Sesto San Giovanni, Cinisello Balsamo, provincia di Bergamo, Regione Puglia") == (
+        analyser.terms("provincia Regione")
+    )
+    # ordinary nouns inside comune names stay topical: "Opera", "Villa Cortese", "Pozzo d'Adda"
+    assert analyser.terms("restauro della villa storica e del pozzo") != analyser.terms("restauro storica")
+    without = ItalianAnalyser(places=False)
+    assert without.terms("Locate")[0] == without.terms("Loco")[0]  # what went wrong without the place words
+
+
+def test_english_function_words_are_stop_words(analyser: ItalianAnalyser) -> None:
+    """Issue 13: "and" and "to" were shared words against an English call; "its" read as ITS."""
+    assert analyser.terms("Strengthening the authority and its role to support the digital transition") == (
+        analyser.terms("Strengthening authority role support digital transition")
+    )
+    assert "istitut" not in analyser.terms("its role")
+    assert {"and", "to", "the", "for", "of", "with"}.isdisjoint(analyser.terms("and to the for of with"))
 
 
 def test_bigrams_follow_the_kept_words() -> None:

@@ -158,3 +158,33 @@ def test_edge_cases(matcher: Matcher, make_project, now: datetime, calls: list[F
     (ranking,) = matcher.explain([nido], now=later)
     assert ranking.matches == [] and ranking.dropped
     assert all(any("closed" in r for r in d.reasons) for d in ranking.dropped)
+
+
+def test_one_shared_word_is_not_a_match(calls: list[FundingCall], make_call, make_project, now: datetime) -> None:
+    """Issue 13: a call matched 1,066 projects on "digital" alone; a match needs two words, a phrase or a code."""
+    archives = make_call("archivi", "Contributi per la digitalizzazione degli archivi storici", "Archivi storici.")
+    matcher = Matcher().fit([*calls, archives])
+    desk = make_project("desk", "Sportello digitale per i cittadini", "Prenotazioni online")
+    assert "test:archivi" not in _ids(matcher.rank([desk], now=now))
+    archive = make_project("arch", "Digitalizzazione dell'archivio storico comunale")
+    (best, *_) = matcher.rank([archive], now=now)
+    assert best.call_id == "test:archivi" and len(best.terms) >= 2
+
+
+def test_themes_are_tags_not_words(calls: list[FundingCall], make_call, make_project, now: datetime) -> None:
+    """The English theme slugs ("digital", "education") met every English call that says them."""
+    english = make_call("eu", "Digital education and health", "Digital skills for education and health systems.")
+    matcher = Matcher().fit([*calls, english])
+    nursery = make_project("n", "Nuovo asilo nido", "Costruzione", themes=["digital", "education", "health"])
+    assert "test:eu" not in _ids(matcher.rank([nursery], now=now))
+
+
+def test_words_in_a_large_share_of_the_catalogue_are_no_evidence(
+    calls: list[FundingCall], make_call, make_project, now: datetime
+) -> None:
+    library = make_call("lib", "Biblioteche: servizi ai lettori", "Servizi delle biblioteche per i lettori.")
+    matcher = Matcher().fit([*calls, library])
+    alike = [make_project(f"p{i}", "Biblioteca e servizi ai lettori") for i in range(60)]
+    assert "test:lib" not in _ids(matcher.rank(alike, now=now))  # every project says it: generic here
+    few = alike[:10]  # too few projects to tell a generic word
+    assert "test:lib" in _ids(matcher.rank(few, now=now))

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from cercabandi.core.sources import SOURCES
+from cercabandi.core.sources import SOURCES, is_silent
 from cercabandi.core.vocab import CallStatus, ReviewTag
 from cercabandi.db.models import (
     Assignment,
@@ -330,10 +330,10 @@ def disagreements(session: Session) -> list[tuple[Call, Verdicts]]:
 # ------------------------------------------------------------- projects & comuni
 
 
-def list_projects(
+def projects_page(
     session: Session, *, q: str | None = None, istat: str | None = None, offset: int = 0, limit: int = 25
 ) -> tuple[list[tuple[Project, int]], int]:
-    """Projects with their number of active matches."""
+    """One page of projects (stored rows) with their number of active matches, and the total."""
     counts = (
         select(MatchRow.project_id.label("project_id"), func.count().label("n"))
         .where(MatchRow.active.is_(True))
@@ -524,13 +524,12 @@ def source_health(session: Session, now: datetime, *, runs: int = 14) -> list[So
         if last_success is None:
             successes = [r.finished_at or r.started_at for r in recent if r.status == "ok"]
             last_success = max(successes) if successes else None
-        silent_after = timedelta(days=info.silent_after_days if info else 7)
         problems = [str(p) for p in (last_run.problems if last_run else [])]
         if last_run is None and last_success is None:
             state = "never"
         elif last_run is not None and last_run.status in ("failing", "failed"):
             state = "failing"
-        elif last_success is None or now - last_success > silent_after:
+        elif is_silent(source_id, last_success, now):
             state = "silent"
         else:
             state = "ok"

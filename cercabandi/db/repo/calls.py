@@ -6,15 +6,15 @@ Repository functions take a ``session`` and never commit: the caller owns the tr
   new ``CallVersion`` with a field-level diff; an unchanged call only moves ``last_seen``.
 - ``quarantine_record`` keeps a raw record that could not be normalised, with its reasons;
   a later successful normalisation of the same call resolves it (``resolved_at``).
-- ``link_duplicates`` links the announcements of one call by several publishers to one
-  canonical call (``calls.canonical_id``), conservatively and with a reason.
+- ``duplicate_candidates`` / ``store_duplicate_links`` read the calls and store the links
+  ``normalise.duplicates`` finds between the announcements of one call by several publishers
+  and one canonical call (``calls.canonical_id``).
 - ``update_missing`` counts the complete, successful crawls of a source that did not list a
   call; failed or partial crawls never count.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,11 +22,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from cercabandi.core.folding import strip_accents
-from cercabandi.core.models import HASH_FIELDS, ROME, FundingCall
+from cercabandi.core.models import HASH_FIELDS, ROME, DuplicateLink, FundingCall
 from cercabandi.db.models import Call, CallVersion, CrawlRun, Quarantine, RawRecord
 
 # A call is reported missing after this many complete, successful crawls without it.
@@ -147,6 +146,22 @@ def _fill_columns(row: Call, call: FundingCall, data: dict[str, Any], raw_record
 
 def call_from_row(row: Call) -> FundingCall:
     return FundingCall.model_validate(row.data)
+
+
+def rankable_calls(session: Session, now: datetime) -> list[FundingCall]:
+    """Calls worth ranking at ``now``: canonical (not another announcement of a duplicate), not closed
+    by the publisher, not past their last deadline, not missing from their source."""
+    rows = session.scalars(
+        select(Call)
+        .where(
+            Call.canonical_id.is_(None),
+            Call.closed_by_publisher.is_(False),
+            Call.missing_count < MISSING_AFTER,
+            or_(Call.deadline_at.is_(None), Call.deadline_at >= now),
+        )
+        .order_by(Call.id)
+    )
+    return [call_from_row(row) for row in rows]
 
 
 def touch_seen(session: Session, source_id: str, native_ids: Iterable[str], seen_at: datetime) -> int:
@@ -394,142 +409,24 @@ def update_missing(session: Session, source_id: str) -> MissingReport:
 
 # ------------------------------------------------------------------------ duplicates
 
-# Publishers' own sites before aggregators: the canonical announcement of a group is the
-# one from the earliest source in this list (then the smallest id, for a stable choice).
-SOURCE_PRIORITY: tuple[str, ...] = (
-    "eu_sedia",
-    "eu_urban_initiative",
-    "lombardia_bandi",
-    "fnd_cariplo",
-    "it_padigitale",
-    "it_italiadomani",
-    "it_coesione",
-    "it_dait",
-    "it_incentivi",
-)
 
-# EU topic identifiers: "HORIZON-CL5-2024-D4-01-01", "CERV-2025-CITIZENS-CIV", "LIFE-2025-SAP-ENV".
-EU_IDENTIFIER_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,14}(?:-[A-Z0-9]{1,20}){2,}\b")
-
-# Short or generic titles ("Avviso pubblico", "Bando 2026") are not evidence of identity.
-MIN_TITLE_WORDS = 4
-MIN_TITLE_CHARS = 25
+def duplicate_candidates(session: Session) -> list[Row[Any]]:
+    """Every stored call as ``normalise.duplicates.find_duplicates`` reads it (id, source, title, deadline)."""
+    query = select(Call.id, Call.source_id, Call.native_id, Call.title, Call.deadline_at)
+    return list(session.execute(query).all())
 
 
-@dataclass(frozen=True)
-class DuplicateLink:
-    call_id: str
-    canonical_id: str
-    reason: str
-
-
-def normalise_title(title: str) -> str:
-    """Case, accents, punctuation and spacing removed: 'Bando «Città» 2026 ' -> 'bando citta 2026'."""
-    letters = strip_accents(title.casefold())
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", letters).split())
-
-
-def eu_identifiers(text: str) -> set[str]:
-    return set(EU_IDENTIFIER_RE.findall(text or ""))
-
-
-def link_duplicates(session: Session) -> list[DuplicateLink]:
-    """Link calls announced more than once to one canonical call; returns the current links.
-
-    Two rules, both conservative:
-    - the same EU topic identifier: the native id of an EU portal call, found again as the
-      native id or in the title of another call (any source, also the EU index twice);
-    - the same normalised title (at least 4 words and 25 characters) and the same last
-      deadline date (Europe/Rome), announced by two different sources.
-    The links are recomputed from scratch, so a call whose title or deadline changes is
-    unlinked again, and re-running changes nothing.
-    """
-    rows = session.execute(
-        select(
-            Call.id,
-            Call.source_id,
-            Call.native_id,
-            Call.title,
-            Call.deadline_at,
-            Call.canonical_id,
-            Call.canonical_reason,
-        )
-    ).all()
-    parent: dict[str, str] = {row.id: row.id for row in rows}
-    why: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str, reason: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-        why.setdefault(a, reason)
-        why.setdefault(b, reason)
-
-    source_of = {row.id: row.source_id for row in rows}
-
-    def priority(call_id: str) -> tuple[int, str]:
-        source = source_of[call_id]
-        rank = SOURCE_PRIORITY.index(source) if source in SOURCE_PRIORITY else len(SOURCE_PRIORITY)
-        return rank, call_id
-
-    # Rule 1: EU identifiers.
-    by_identifier: dict[str, list[str]] = {}
-    eu_native = {
-        row.native_id for row in rows if row.source_id.startswith("eu_") and EU_IDENTIFIER_RE.fullmatch(row.native_id)
+def store_duplicate_links(session: Session, links: Sequence[DuplicateLink]) -> list[DuplicateLink]:
+    """Make ``calls.canonical_id`` say exactly ``links`` (every other call unlinked); returns them."""
+    wanted: dict[str, tuple[str | None, str | None]] = {
+        link.call_id: (link.canonical_id, link.reason) for link in links
     }
+    rows = session.execute(select(Call.id, Call.canonical_id, Call.canonical_reason)).all()
     for row in rows:
-        found = (eu_identifiers(row.title) | eu_identifiers(row.native_id)) & eu_native
-        for identifier in found:
-            by_identifier.setdefault(identifier, []).append(row.id)
-    for identifier, ids in by_identifier.items():
-        for other in ids[1:]:
-            union(ids[0], other, f"same EU identifier {identifier}")
-
-    # Rule 2: same title and same deadline date, different sources.
-    by_title: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for row in rows:
-        if row.deadline_at is None:
-            continue
-        title = normalise_title(row.title)
-        if len(title.split()) < MIN_TITLE_WORDS or len(title) < MIN_TITLE_CHARS:
-            continue
-        day = row.deadline_at.astimezone(ROME).date().isoformat()
-        by_title.setdefault((title, day), []).append((row.id, row.source_id))
-    for (_, day), members in by_title.items():
-        # Two entries of one source with the same title and date may be distinct lots: only
-        # announcements by other sources are linked to the group's canonical entry.
-        head_id, head_source = min(members, key=lambda m: priority(m[0]))
-        for other, source in members:
-            if source != head_source:
-                union(head_id, other, f"same title and same deadline date ({day})")
-
-    groups: dict[str, list[str]] = {}
-    for call_id in parent:
-        groups.setdefault(find(call_id), []).append(call_id)
-
-    wanted: dict[str, tuple[str | None, str | None]] = {}
-    links: list[DuplicateLink] = []
-    for group in groups.values():
-        canonical = min(group, key=priority)
-        for call_id in group:
-            if call_id == canonical:
-                wanted[call_id] = (None, None)
-            else:
-                reason = f"{why.get(call_id, 'duplicate')} as {canonical}"[:300]
-                wanted[call_id] = (canonical, reason)
-                links.append(DuplicateLink(call_id, canonical, reason))
-
-    for row in rows:
-        if (row.canonical_id, row.canonical_reason) != wanted[row.id]:
-            target, target_reason = wanted[row.id]
+        target = wanted.get(row.id, (None, None))
+        if (row.canonical_id, row.canonical_reason) != target:
             session.execute(
-                update(Call).where(Call.id == row.id).values(canonical_id=target, canonical_reason=target_reason)
+                update(Call).where(Call.id == row.id).values(canonical_id=target[0], canonical_reason=target[1])
             )
     session.flush()
-    return sorted(links, key=lambda link: link.call_id)
+    return list(links)

@@ -54,56 +54,63 @@ def store_matches(
         key = (match.call_id, match.project_id)
         if key not in wanted or match.score > wanted[key].score:
             wanted[key] = match
-    existing: dict[tuple[str, str], MatchRow] = {}
-    scoped = sorted(scope | {p for _, p in wanted})
-    for start in range(0, len(scoped), 500):
-        for found in session.scalars(select(MatchRow).where(MatchRow.project_id.in_(scoped[start : start + 500]))):
-            existing[(found.call_id, found.project_id)] = found
-
-    new = updated = unchanged = reactivated = deactivated = 0
+    existing = _existing_matches(session, sorted(scope | {p for _, p in wanted}))
+    counts = {"new": 0, "updated": 0, "unchanged": 0, "reactivated": 0, "deactivated": 0}
     for key, match in wanted.items():
-        explanation = explanation_of(match)
         row = existing.get(key)
         if row is None:
-            session.add(
-                MatchRow(
-                    call_id=match.call_id,
-                    project_id=match.project_id,
-                    score=match.score,
-                    rank=match.rank,
-                    explanation=explanation,
-                    matcher_version=matcher_version,
-                    first_matched_at=now,
-                    updated_at=now,
-                    active=True,
-                )
-            )
-            new += 1
-            continue
-        same = (
-            row.active
-            and abs(row.score - match.score) < 1e-9
-            and row.rank == match.rank
-            and row.explanation == explanation
-            and row.matcher_version == matcher_version
-        )
-        if same:
-            unchanged += 1
-            continue
-        if not row.active:
-            reactivated += 1
+            session.add(_new_row(match, now=now, matcher_version=matcher_version))
+            counts["new"] += 1
         else:
-            updated += 1
-        row.score, row.rank, row.explanation = match.score, match.rank, explanation
-        row.matcher_version, row.updated_at, row.active = matcher_version, now, True
-
+            counts[_refresh(row, match, now=now, matcher_version=matcher_version)] += 1
     for key, row in existing.items():
         if key not in wanted and row.active and row.project_id in scope:
             row.active = False
             row.updated_at = now
-            deactivated += 1
+            counts["deactivated"] += 1
     session.flush()
-    return MatchStoreResult(new, updated, unchanged, reactivated, deactivated)
+    return MatchStoreResult(**counts)
+
+
+def _existing_matches(session: Session, project_ids: Sequence[str]) -> dict[tuple[str, str], MatchRow]:
+    existing: dict[tuple[str, str], MatchRow] = {}
+    for start in range(0, len(project_ids), 500):
+        query = select(MatchRow).where(MatchRow.project_id.in_(project_ids[start : start + 500]))
+        for found in session.scalars(query):
+            existing[(found.call_id, found.project_id)] = found
+    return existing
+
+
+def _new_row(match: Match, *, now: datetime, matcher_version: str) -> MatchRow:
+    return MatchRow(
+        call_id=match.call_id,
+        project_id=match.project_id,
+        score=match.score,
+        rank=match.rank,
+        explanation=explanation_of(match),
+        matcher_version=matcher_version,
+        first_matched_at=now,
+        updated_at=now,
+        active=True,
+    )
+
+
+def _refresh(row: MatchRow, match: Match, *, now: datetime, matcher_version: str) -> str:
+    """Bring a stored match up to date; says which count it adds to."""
+    explanation = explanation_of(match)
+    same = (
+        row.active
+        and abs(row.score - match.score) < 1e-9
+        and row.rank == match.rank
+        and row.explanation == explanation
+        and row.matcher_version == matcher_version
+    )
+    if same:
+        return "unchanged"
+    outcome = "updated" if row.active else "reactivated"
+    row.score, row.rank, row.explanation = match.score, match.rank, explanation
+    row.matcher_version, row.updated_at, row.active = matcher_version, now, True
+    return outcome
 
 
 def match_from_row(row: MatchRow) -> Match:

@@ -15,7 +15,7 @@ later stages mark calls missing only after complete runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +62,12 @@ class IngestResult:
     stored: int = 0  # raw records appended
     fill_rates: dict[str, float] = field(default_factory=dict)
     native_ids: set[str] = field(default_factory=set)
+    listing: dict[str, list[str]] = field(default_factory=dict)  # kept on the run: see ``listing_entry``
+
+
+def listing_entry(call: RawCall) -> list[str]:
+    """What a run's ``listing`` keeps of one listed record: its payload hash and fetch time."""
+    return [call.payload_hash(), call.fetched_at.isoformat()]
 
 
 def sync_sources(session: Session) -> None:
@@ -156,6 +162,7 @@ def ingest_raw_file(session: Session, run: CrawlRun, path: Path) -> IngestResult
         result.native_ids.add(call.native_id)
         calls.append(call)
         digest = call.payload_hash()
+        result.listing[call.native_id] = listing_entry(call)
         if call.native_id not in latest:
             result.new += 1
         elif latest[call.native_id] != digest:
@@ -240,6 +247,7 @@ def finish_crawl_run(
     run.problems = all_problems
     run.status = status
     run.complete = status == "ok" and listing_complete
+    run.listing = ingest.listing if ingest is not None and status != "failed" else None
     if status == "ok":
         source = session.get(Source, run.source_id)
         if source is not None:
@@ -247,3 +255,30 @@ def finish_crawl_run(
             source.last_item_count = items
     session.flush()
     return run
+
+
+def runs_to_normalise(session: Session, source_id: str) -> list[CrawlRun]:
+    """Finished crawl runs of a source that no normalisation has read yet, oldest first.
+
+    A failed run has no ``listing``; a ``failing`` one (few items, a field filled more
+    rarely) still saw what it listed.
+    """
+    return list(
+        session.scalars(
+            select(CrawlRun)
+            .where(
+                CrawlRun.source_id == source_id,
+                CrawlRun.finished_at.is_not(None),
+                CrawlRun.normalised_at.is_(None),
+            )
+            .order_by(CrawlRun.id)
+        )
+    )
+
+
+def mark_normalised(session: Session, run_ids: Sequence[int], at: datetime) -> None:
+    """Record that normalisation read these runs' listings."""
+    for start in range(0, len(run_ids), 500):
+        for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(run_ids[start : start + 500]))):
+            run.normalised_at = at
+    session.flush()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cercabandi.core.models import Review
+from cercabandi.core.vocab import ReviewReason, ReviewTag
 from cercabandi.db.models import ReviewRow, User
 
 
@@ -54,3 +55,21 @@ def record_review(session: Session, review: Review, *, via: str = "web", user_id
 
 def reviews_for_call(session: Session, call_id: str) -> list[ReviewRow]:
     return list(session.scalars(select(ReviewRow).where(ReviewRow.call_id == call_id).order_by(ReviewRow.created_at)))
+
+
+def project_reviews(session: Session) -> list[Review]:
+    """Every verdict given on a call for a project, oldest first (the matcher's feedback)."""
+    rows = session.scalars(select(ReviewRow).where(ReviewRow.project_id.isnot(None)).order_by(ReviewRow.created_at))
+    return [
+        Review(
+            call_id=row.call_id,
+            project_id=row.project_id,
+            tag=ReviewTag(row.tag),
+            reason=ReviewReason(row.reason) if row.reason else None,
+            reviewer=row.reviewer,
+            note=row.note,
+            themes=list(row.themes or []),
+            at=row.created_at,
+        )
+        for row in rows
+    ]

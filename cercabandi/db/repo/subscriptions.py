@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cercabandi.core import claims
 from cercabandi.core.comuni import resolve_comune, suggest_comuni
 from cercabandi.core.folding import fold_words
 from cercabandi.core.vocab import THEMES, Frequency, theme_slug
@@ -251,13 +252,22 @@ def last_final_delivery(session: Session, subscription_id: int) -> DigestDeliver
 
 
 def claim_delivery(
-    session: Session, *, subscription_id: int, period: str, message_id: str, items: Sequence[str], now: datetime
+    session: Session,
+    *,
+    subscription_id: int,
+    period: str,
+    message_id: str,
+    items: Sequence[str],
+    now: datetime,
+    claimed_by: str,
+    claimed_at: datetime,
 ) -> DigestDelivery | None:
     """Mark the delivery 'sending' before SMTP is called; None when it is not ours to send.
 
     Only a new delivery or a 'failed' one can be claimed; the conditional update (and
     the unique (subscription, period) key for a new row) makes two concurrent runs
-    claim it once.
+    claim it once. ``claimed_by`` (a ``core.claims`` token) and ``claimed_at`` (the real
+    clock) let another run tell a delivery in progress from a stuck one.
     """
     existing = get_delivery(session, subscription_id, period)
     if existing is None:
@@ -269,6 +279,8 @@ def claim_delivery(
             attempts=1,
             items=list(items),
             created_at=now,
+            claimed_by=claimed_by,
+            claimed_at=claimed_at,
         )
         return _insert_unless_taken(session, row)
     if existing.status not in ("failed", "pending"):
@@ -276,7 +288,14 @@ def claim_delivery(
     result = session.execute(
         update(DigestDelivery)
         .where(DigestDelivery.id == existing.id, DigestDelivery.status == existing.status)
-        .values(status="sending", message_id=message_id, items=list(items), attempts=DigestDelivery.attempts + 1)
+        .values(
+            status="sending",
+            message_id=message_id,
+            items=list(items),
+            attempts=DigestDelivery.attempts + 1,
+            claimed_by=claimed_by,
+            claimed_at=claimed_at,
+        )
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:
@@ -355,11 +374,15 @@ def sent_item_keys(session: Session, subscription_id: int) -> frozenset[str]:
     )
 
 
-def stuck_deliveries(session: Session) -> list[DigestDelivery]:
-    """Deliveries left in 'sending': the process stopped between SMTP and recording."""
-    return list(
-        session.scalars(select(DigestDelivery).where(DigestDelivery.status == "sending").order_by(DigestDelivery.id))
+def stuck_deliveries(session: Session, *, wall_now: datetime) -> list[DigestDelivery]:
+    """Deliveries left in 'sending' by a process that stopped between SMTP and recording.
+
+    One that a live process is sending right now is in progress, not stuck (``core.claims``).
+    """
+    sending = session.scalars(
+        select(DigestDelivery).where(DigestDelivery.status == "sending").order_by(DigestDelivery.id)
     )
+    return [row for row in sending if not claims.is_live(row.claimed_by, row.claimed_at, wall_now=wall_now)]
 
 
 def resolve_stuck(session: Session, delivery_id: int, *, was_sent: bool, now: datetime) -> DigestDelivery:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,35 +15,40 @@ app = typer.Typer(help="Benchmarks on synthetic data.", no_args_is_help=True)
 MB = 2**20
 
 
-@app.command("match")
-def match_cmd(
-    calls: int = typer.Option(100_000, "--calls", min=1, help="Number of synthetic calls."),
-    projects: int = typer.Option(10_000, "--projects", min=1, help="Number of synthetic projects."),
-    k: int = typer.Option(20, "--k", min=1, help="Calls kept per project."),
-    char_weight: float | None = typer.Option(
-        None,
+CallsOption = Annotated[int, typer.Option("--calls", min=1, help="Number of synthetic calls.")]
+ProjectsOption = Annotated[int, typer.Option("--projects", min=1, help="Number of synthetic projects.")]
+KOption = Annotated[int, typer.Option("--k", min=1, help="Calls kept per project.")]
+CharWeightOption = Annotated[
+    float | None,
+    typer.Option(
         "--char-weight",
         min=0.0,
         help="Weight of the character n-gram block (0 = off; default: the matcher's own).",
         show_default=False,
     ),
-    naive_calls: int = typer.Option(3_000, "--naive-calls", min=1, help="Calls for the dense comparison."),
-    naive_projects: int = typer.Option(1_000, "--naive-projects", min=1, help="Projects for the dense comparison."),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the synthetic texts."),
-    jobs: int = typer.Option(2, "--jobs", min=1, help="Threads for the top-k chunks (scipy releases the GIL)."),
+]
+NaiveCallsOption = Annotated[int, typer.Option("--naive-calls", min=1, help="Calls for the dense comparison.")]
+NaiveProjectsOption = Annotated[int, typer.Option("--naive-projects", min=1, help="Projects for the dense comparison.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed of the synthetic texts.")]
+JobsOption = Annotated[
+    int, typer.Option("--jobs", min=1, help="Threads for the top-k chunks (scipy releases the GIL).")
+]
+
+
+@app.command("match")
+def match_cmd(
+    calls: CallsOption = 100_000,
+    projects: ProjectsOption = 10_000,
+    k: KOption = 20,
+    char_weight: CharWeightOption = None,
+    naive_calls: NaiveCallsOption = 3_000,
+    naive_projects: NaiveProjectsOption = 1_000,
+    seed: SeedOption = 0,
+    jobs: JobsOption = 2,
 ) -> None:
     """Time fit + top-k of the matcher on N calls x M projects, and compare with dense cosine on a smaller size."""
     # Imported here: numpy/scikit-learn take seconds to load, and every other command (and --help) would pay it.
-    import numpy as np
-
-    from cercabandi.matching.benchmark import (
-        max_rss_bytes,
-        measure,
-        naive_top_k,
-        run_ranker,
-        synthetic_calls,
-        synthetic_projects,
-    )
+    from cercabandi.matching.benchmark import measure, synthetic_calls, synthetic_projects
     from cercabandi.matching.ranker import TextRanker
 
     if char_weight is None:
@@ -55,9 +61,19 @@ def match_cmd(
     gen = measure(lambda: (synthetic_calls(calls, seed), synthetic_projects(projects, seed + 1)), trace=False)
     (titles, bodies), texts = gen.result
     console.print(f"Generated {calls:,} calls and {projects:,} projects in {gen.seconds:.1f} s")
-    run = run_ranker(TextRanker(char_weight=char_weight, n_jobs=jobs), titles, bodies, texts, k)
+    _time_matcher(TextRanker(char_weight=char_weight, n_jobs=jobs), titles, bodies, texts, k)
+    # The naive approach on a size where a dense matrix fits, with the same vectors.
+    nc, npj = min(naive_calls, calls), min(naive_projects, projects)
+    small = TextRanker(char_weight=char_weight).fit(titles[:nc], bodies[:nc])
+    _compare_dense(small, small.transform(texts[:npj]), nc, npj, k)
+
+
+def _time_matcher(ranker: Any, titles: list[str], bodies: list[str], texts: list[str], k: int) -> None:
+    from cercabandi.matching.benchmark import max_rss_bytes, run_ranker
+
+    run = run_ranker(ranker, titles, bodies, texts, k)
     table = Table(
-        "step", "wall s", "CPU s", title=f"cercabandi matcher: {calls:,} calls x {projects:,} projects, top {k}"
+        "step", "wall s", "CPU s", title=f"cercabandi matcher: {len(titles):,} calls x {len(texts):,} projects, top {k}"
     )
     steps = (("fit (vectorise calls)", "fit"), ("transform projects", "transform"), ("top-k (chunked sparse)", "top_k"))
     for label, key in steps:
@@ -73,10 +89,13 @@ def match_cmd(
         f"process peak RSS so far (ru_maxrss): {max_rss_bytes() / MB:.0f} MiB"
     )
 
-    # The naive approach on a size where a dense matrix fits, with the same vectors.
-    nc, npj = min(naive_calls, calls), min(naive_projects, projects)
-    small = TextRanker(char_weight=char_weight).fit(titles[:nc], bodies[:nc])
-    queries = small.transform(texts[:npj])
+
+def _compare_dense(small: Any, queries: Any, nc: int, npj: int, k: int) -> None:
+    """Our chunked sparse top-k against dense cosine with a full sort, on the same vectors."""
+    import numpy as np
+
+    from cercabandi.matching.benchmark import measure, naive_top_k
+
     dense_bytes = 4 * small.docs_.shape[1] * (nc + npj) + 4 * nc * npj
     console.print(
         f"Dense comparison on {nc:,} calls x {npj:,} projects "

@@ -108,7 +108,7 @@ def stuck_cmd() -> None:
     app_ctx = load_context()
     table = Table("delivery", "subscription", "period", "Message-ID", "attempts")
     with app_ctx.sessions() as session:
-        rows = stuck_deliveries(session)
+        rows = stuck_deliveries(session, wall_now=utcnow())
         for row in rows:
             table.add_row(str(row.id), str(row.subscription_id), row.period, row.message_id or "", str(row.attempts))
     if not rows:

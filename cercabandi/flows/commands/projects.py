@@ -8,14 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cercabandi.core.comuni import resolve_comune, suggest_comuni
-from cercabandi.core.models import Project, utcnow
-from cercabandi.core.vocab import label_it
-from cercabandi.db.repo.projects import get_project, list_projects
-from cercabandi.db.session import current_revision
-from cercabandi.flows.catalogue import import_catalogue
-from cercabandi.flows.context import AppContext, console, err_console, load_context
-from cercabandi.normalise.catalogue import (
+from cercabandi.catalogue import (
     EXPORT_HEADERS,
     FIELDS,
     PRESETS,
@@ -23,10 +16,16 @@ from cercabandi.normalise.catalogue import (
     CatalogueFileError,
     Issue,
     export_table,
-    write_table,
 )
-from cercabandi.normalise.catalogue.themes import parse_themes
-from cercabandi.normalise.catalogue.values import parse_stage
+from cercabandi.catalogue.themes import parse_themes
+from cercabandi.catalogue.values import parse_stage
+from cercabandi.core.comuni import resolve_comune, suggest_comuni
+from cercabandi.core.models import Project, utcnow
+from cercabandi.core.vocab import label_it
+from cercabandi.db.repo.projects import get_project, list_projects
+from cercabandi.db.session import current_revision
+from cercabandi.flows.catalogue import ImportOutcome, import_catalogue, write_table
+from cercabandi.flows.context import AppContext, console, err_console, load_context
 
 app = typer.Typer(help="Import, list, show and export the catalogue of municipal projects.", no_args_is_help=True)
 
@@ -39,35 +38,43 @@ def _ready(ctx: AppContext) -> None:
         raise typer.Exit(1)
 
 
+FileArgument = Annotated[Path, typer.Argument(help="The catalogue: a .csv or .xlsx file.", exists=True, dir_okay=False)]
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Say which field a column holds: 'Header=field' (repeatable). Fields: "
+        + ", ".join(FIELDS)
+        + ", or extra / ignore.",
+    ),
+]
+SheetOption = Annotated[
+    str | None, typer.Option(help="XLSX sheet to read (name or 1-based number) when there are several.")
+]
+PresetOption = Annotated[
+    str | None,
+    typer.Option(help=f"A known layout ({', '.join(PRESETS)}); recognised automatically from the headers."),
+]
+EncodingOption = Annotated[
+    str | None, typer.Option(help="CSV text encoding (utf-8, cp1252, latin-1); detected when left out.")
+]
+SkipInvalidOption = Annotated[
+    bool, typer.Option("--skip-invalid", help="Import the valid rows and write the rejected ones to a file.")
+]
+RejectedOption = Annotated[
+    Path | None, typer.Option(help="Where to write rejected rows with their reasons (.csv or .xlsx).")
+]
+
+
 @app.command("import")
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="The catalogue: a .csv or .xlsx file.", exists=True, dir_okay=False)],
-    map_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map",
-            help="Say which field a column holds: 'Header=field' (repeatable). Fields: "
-            + ", ".join(FIELDS)
-            + ", or extra / ignore.",
-        ),
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option(help="XLSX sheet to read (name or 1-based number) when there are several.")
-    ] = None,
-    preset: Annotated[
-        str | None,
-        typer.Option(help=f"A known layout ({', '.join(PRESETS)}); recognised automatically from the headers."),
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option(help="CSV text encoding (utf-8, cp1252, latin-1); detected when left out.")
-    ] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Import the valid rows and write the rejected ones to a file.")
-    ] = False,
-    rejected: Annotated[
-        Path | None,
-        typer.Option(help="Where to write rejected rows with their reasons (.csv or .xlsx)."),
-    ] = None,
+    file: FileArgument,
+    map_: MapOption = None,
+    sheet: SheetOption = None,
+    preset: PresetOption = None,
+    encoding: EncodingOption = None,
+    skip_invalid: SkipInvalidOption = False,
+    rejected: RejectedOption = None,
 ) -> None:
     """Import projects from CSV or XLSX: new ones are created, known ones (same id or CUP) updated.
 
@@ -95,6 +102,16 @@ def import_cmd(
     except Exception as exc:
         err_console.print(f"[red]Import failed, nothing was written:[/] {exc}")
         raise typer.Exit(1) from exc
+    _print_outcome(outcome, file.name)
+    if outcome.report is None:
+        err_console.print(
+            f"[red]Nothing imported:[/] {len(outcome.parsed.rejected)} row(s) have errors. Fix them and import again, "
+            f"or use --skip-invalid to import the {len(outcome.parsed.projects)} valid row(s)."
+        )
+        raise typer.Exit(1)
+
+
+def _print_outcome(outcome: ImportOutcome, name: str) -> None:
     parsed = outcome.parsed
     for note in parsed.notes:
         console.print(f"[dim]{note}[/]")
@@ -105,7 +122,7 @@ def import_cmd(
         _issue_table(f"Errors in {len(parsed.rejected)} row(s)", parsed.errors, style="red")
     if outcome.rejected_path is not None:
         console.print(f"Rejected rows with their reasons written to [bold]{outcome.rejected_path}[/]")
-    summary = Table("created", "updated", "unchanged", "rejected", title=f"Import of {file.name}")
+    summary = Table("created", "updated", "unchanged", "rejected", title=f"Import of {name}")
     report = outcome.report
     summary.add_row(
         str(len(report.created)) if report else "0",
@@ -117,12 +134,6 @@ def import_cmd(
     if report is not None:
         for new_id, old_id in report.matched_by_cup.items():
             console.print(f"[dim]{new_id!r} matched the stored project {old_id!r} by its CUP[/]")
-    if report is None:
-        err_console.print(
-            f"[red]Nothing imported:[/] {len(parsed.rejected)} row(s) have errors. Fix them and import again, "
-            f"or use --skip-invalid to import the {len(parsed.projects)} valid row(s)."
-        )
-        raise typer.Exit(1)
 
 
 def _mapping_table(headers: list[str], fields: dict[int, str]) -> None:

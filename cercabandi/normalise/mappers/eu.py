@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,8 @@ from cercabandi.normalise.mappers.generic import Policy, map_generic
 # The portal shows every topic's deadline as "<date> 17:00:00 Brussels time"; the search index
 # keeps only the date (midnight UTC). Brussels and Rome share one clock.
 SEDIA_DEADLINE_HOUR = time(17, 0)
+# The portal's status code for a closed topic, as the search index states it.
+SEDIA_CLOSED_RE = re.compile(r"^\s*31094503\b")
 SEDIA_POLICY = Policy(cofinancing_funded_share=True, issuer="European Commission")
 EUI_POLICY = Policy(
     cofinancing_funded_share=True,
@@ -89,6 +92,8 @@ def cascade_wall_clock(draft: Draft) -> None:
 
 def map_eu_sedia(raw: RawCall, now: datetime) -> Draft:
     draft = map_generic(raw, now, SEDIA_POLICY)
+    if SEDIA_CLOSED_RE.match(raw.status or ""):
+        draft.closed_by_publisher = True
     metadata = _metadata(raw)
     if not draft.title:
         draft.title = _first(metadata, "title") or (

@@ -7,6 +7,7 @@ without a mapper of its own is normalised by this one alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
@@ -15,7 +16,7 @@ from urllib.parse import urljoin
 from cercabandi.core.models import Attachment, RawCall
 from cercabandi.core.safe_html import clean_html
 from cercabandi.core.sources import SOURCES
-from cercabandi.core.vocab import ApplicantType, Level, TerritoryScope
+from cercabandi.core.vocab import AmountLabel, ApplicantType, DateLabel, Level, TerritoryScope
 from cercabandi.normalise.amounts import AmountRole, find_amounts, find_cofinancing, parse_money
 from cercabandi.normalise.applicants import map_applicants
 from cercabandi.normalise.dates import (
@@ -47,7 +48,7 @@ ROLLING_RE = re.compile(
 )
 CLOSED_RE = re.compile(
     r"^\s*(?:chius[oa]|closed|terminat[oa]|scadut[oa]|conclus[oa]|esaurit[oa]|sospes[oa]|archiviat[oa]|non\s+attiv[oa]"
-    r"|31094503|revocat[oa]|annullat[oa])\b",
+    r"|revocat[oa]|annullat[oa])\b",
     re.IGNORECASE,
 )
 _STAGE_RE = re.compile(
@@ -175,65 +176,103 @@ def _stage_before(value: str, mention: DateMention, floor: int) -> str | None:
     return " ".join(words.split()).strip(" :,-") or None
 
 
+@dataclass(frozen=True)
+class _DateText:
+    """One labelled date string and what it says, as every per-label reader sees it."""
+
+    label: str  # as written, for warnings
+    value: str
+    stage: str | None  # what follows the colon: "deadline: second stage"
+    mentions: list[DateMention]
+    usable: list[DateMention]  # without publication, reference and milestone dates
+    problems: list[str]
+
+    def roles(self, *roles: DateRole) -> list[DateMention]:
+        return [m for m in self.usable if m.role in roles]
+
+
 def read_dates(draft: Draft) -> None:
     """Deadlines and the opening date from the labelled dates; publication dates are never used."""
     implausible_deadlines = 0
     for item in draft.raw.dates:
         base, _, stage_text = item.label.partition(":")
-        base = base.strip().lower()
-        stage = stage_text.strip() or None
-        value = item.value or ""
-        if base not in ("deadline", "opening", "period", "closing_note"):
+        reader = _DATE_READERS.get(base.strip().lower())
+        if reader is None:
             continue  # "published" and unknown labels: kept in the raw record, never a deadline
+        value = item.value or ""
         if ROLLING_RE.search(value):
             draft.rolling = True
         mentions, problems = _mentions(value)
         for problem in problems:
             draft.warn(f"{item.label}: {problem}")
         usable = [m for m in mentions if m.role not in (DateRole.PUBLISHED, DateRole.REFERENCE, DateRole.MILESTONE)]
-        if base == "opening":
-            openings = [m for m in usable if m.role in (DateRole.OPENING, DateRole.UNKNOWN)]
-            if openings:
-                set_opening(draft, openings[0])
-            elif not problems:
-                draft.warn(f"opening '{_short(value)}': no date I can read")
-            continue
-        if base == "period":
-            if len(usable) >= 2:
-                opening = next((m for m in usable if m.role is DateRole.OPENING), usable[0])
-                closing = next((m for m in reversed(usable) if m.role is DateRole.DEADLINE), usable[-1])
-                set_opening(draft, opening)
-                implausible_deadlines += add_deadline(draft, closing, stage)
-                continue
-            # One date in a period phrase: its cue words say which end it is.
-            openings = [m for m in usable if m.role is DateRole.OPENING]
-            for mention in openings[:1]:
-                set_opening(draft, mention)
-            deadlines = [m for m in usable if m.role is DateRole.DEADLINE]
-            if not openings and not deadlines and usable:
-                draft.warn(f"period '{_short(value)}': one date and no word saying whether it opens or closes: ignored")
-        elif base == "closing_note":
-            deadlines = [m for m in usable if m.role is DateRole.DEADLINE]
-            for mention in (m for m in usable if m.role is DateRole.OPENING):
-                if draft.opening_date is None:
-                    set_opening(draft, mention)
-        else:  # deadline
-            deadlines = [m for m in usable if m.role is DateRole.DEADLINE] or [
-                m for m in usable if m.role is DateRole.UNKNOWN
-            ]
-            for mention in (m for m in usable if m.role is DateRole.OPENING):
-                if draft.opening_date is None:
-                    set_opening(draft, mention)
-            if not deadlines and not problems and not draft.rolling and not mentions:
-                draft.warn(f"{item.label} '{_short(value)}': no date I can read")
-        floor = 0
-        for mention in deadlines:
-            label = stage or (_stage_before(value, mention, floor) if len(deadlines) > 1 else None)
-            implausible_deadlines += add_deadline(draft, mention, label)
-            floor = mention.end
+        text = _DateText(item.label, value, stage_text.strip() or None, mentions, usable, problems)
+        implausible_deadlines += _add_deadlines(draft, text, reader(draft, text))
     if not draft.deadlines and implausible_deadlines:
         draft.rolling = True
         draft.warn("no usable deadline (only placeholder dates): read as open until the publisher closes it")
+
+
+def _read_opening(draft: Draft, text: _DateText) -> list[DateMention]:
+    openings = text.roles(DateRole.OPENING, DateRole.UNKNOWN)
+    if openings:
+        set_opening(draft, openings[0])
+    elif not text.problems:
+        draft.warn(f"opening '{_short(text.value)}': no date I can read")
+    return []
+
+
+def _read_period(draft: Draft, text: _DateText) -> list[DateMention]:
+    usable = text.usable
+    if len(usable) >= 2:
+        set_opening(draft, next((m for m in usable if m.role is DateRole.OPENING), usable[0]))
+        return [next((m for m in reversed(usable) if m.role is DateRole.DEADLINE), usable[-1])]
+    # One date in a period phrase: its cue words say which end it is.
+    openings = text.roles(DateRole.OPENING)
+    for mention in openings[:1]:
+        set_opening(draft, mention)
+    deadlines = text.roles(DateRole.DEADLINE)
+    if not openings and not deadlines and usable:
+        draft.warn(f"period '{_short(text.value)}': one date and no word saying whether it opens or closes: ignored")
+    return deadlines
+
+
+def _read_closing_note(draft: Draft, text: _DateText) -> list[DateMention]:
+    _open_if_unset(draft, text)
+    return text.roles(DateRole.DEADLINE)
+
+
+def _read_deadline(draft: Draft, text: _DateText) -> list[DateMention]:
+    deadlines = text.roles(DateRole.DEADLINE) or text.roles(DateRole.UNKNOWN)
+    _open_if_unset(draft, text)
+    if not deadlines and not text.problems and not draft.rolling and not text.mentions:
+        draft.warn(f"{text.label} '{_short(text.value)}': no date I can read")
+    return deadlines
+
+
+def _open_if_unset(draft: Draft, text: _DateText) -> None:
+    for mention in text.roles(DateRole.OPENING):
+        if draft.opening_date is None:
+            set_opening(draft, mention)
+
+
+_DATE_READERS: dict[str, Callable[[Draft, _DateText], list[DateMention]]] = {
+    DateLabel.OPENING: _read_opening,
+    DateLabel.PERIOD: _read_period,
+    DateLabel.CLOSING_NOTE: _read_closing_note,
+    DateLabel.DEADLINE: _read_deadline,
+}
+
+
+def _add_deadlines(draft: Draft, text: _DateText, deadlines: list[DateMention]) -> int:
+    """Add the deadlines a string states, each with its stage; how many were implausible."""
+    implausible = 0
+    floor = 0
+    for mention in deadlines:
+        label = text.stage or (_stage_before(text.value, mention, floor) if len(deadlines) > 1 else None)
+        implausible += add_deadline(draft, mention, label)
+        floor = mention.end
+    return implausible
 
 
 def add_deadline(draft: Draft, mention: DateMention, label: str | None) -> int:
@@ -269,70 +308,86 @@ def labelled_amount(value: str, role: AmountRole) -> Decimal | None:
             picked = [a for a in found if a.role is wanted]
             if picked:
                 return picked[0].value
-        if role is AmountRole.BUDGET:
-            return None
         return None
     if _BARE_AMOUNT.match(value) and re.search(r"\d", value):
         return parse_money(value)
     return None
 
 
+Stated = dict[AmountRole, list[Decimal]]  # what the record states for each role, in order
+
+_ROLE_OF_LABEL = {
+    AmountLabel.BUDGET: AmountRole.BUDGET,
+    AmountLabel.GRANT_MIN: AmountRole.GRANT_MIN,
+    AmountLabel.GRANT_MAX: AmountRole.GRANT_MAX,
+}
+_FIELD_OF_ROLE = {
+    AmountRole.BUDGET: "budget_total",
+    AmountRole.GRANT_MIN: "grant_min",
+    AmountRole.GRANT_MAX: "grant_max",
+}
+
+
 def read_amounts(draft: Draft, policy: Policy) -> None:
-    values: dict[AmountRole, list[Decimal]] = {
-        AmountRole.BUDGET: [],
-        AmountRole.GRANT_MIN: [],
-        AmountRole.GRANT_MAX: [],
-    }
-    roles = {"budget": AmountRole.BUDGET, "grant_min": AmountRole.GRANT_MIN, "grant_max": AmountRole.GRANT_MAX}
+    """Budget, grant range and co-financing rate from the labelled amounts, else from the text."""
+    stated: Stated = {AmountRole.BUDGET: [], AmountRole.GRANT_MIN: [], AmountRole.GRANT_MAX: []}
     for item in draft.raw.amounts:
         label = item.label.split(":")[0].strip().lower()
         value = item.value or ""
-        if label in roles:
-            amount = labelled_amount(value, roles[label])
-            if amount is None:
-                draft.warn(f"{item.label} '{_short(value)}': no amount I can read")
-            elif amount > 0:
-                values[roles[label]].append(amount)
-            # A sentence labelled for one role often states another too ("le risorse ammontano a
-            # 2.500.000 euro; i contributi saranno tra 50.000 e 200.000 euro"): keep what it says.
-            for found in find_amounts(value):
-                if found.role in values and found.role is not roles[label] and found.value > 0:
-                    values[found.role].append(found.value)
-        elif label == "amount":
-            for found in find_amounts(value):
-                if found.role in values and found.value > 0:
-                    values[found.role].append(found.value)
-        elif label == "cofinancing" and draft.cofinancing_rate is None:
-            reading = find_cofinancing(value, default_funded_share=policy.cofinancing_funded_share)
-            if reading is None:
-                draft.warn(f"cofinancing '{_short(value)}': no percentage I can read")
-            else:
-                draft.cofinancing_rate = reading.rate
-                if "usual wording" in reading.note:
-                    draft.warn(f"co-financing {reading.note}")
+        if label in _ROLE_OF_LABEL:
+            _read_role_amount(draft, item.label, value, _ROLE_OF_LABEL[AmountLabel(label)], stated)
+        elif label == AmountLabel.AMOUNT:
+            _keep_found(stated, value)
+        elif label == AmountLabel.COFINANCING and draft.cofinancing_rate is None:
+            _read_cofinancing(draft, value, policy)
     texts = " \n".join(part for part in (draft.summary, draft.body_text) if part)
-    if texts and not any(values.values()):
-        for found in find_amounts(texts):
-            if found.role in values and found.value > 0:
-                values[found.role].append(found.value)
+    if texts and not any(stated.values()):
+        _keep_found(stated, texts)
     if draft.cofinancing_rate is None and texts:
         reading = find_cofinancing(texts)
         if reading is not None:
             draft.cofinancing_rate = reading.rate
-    for role, stated in values.items():
-        distinct = list(dict.fromkeys(stated))
+    _set_amounts(draft, stated)
+
+
+def _read_role_amount(draft: Draft, label: str, value: str, role: AmountRole, stated: Stated) -> None:
+    amount = labelled_amount(value, role)
+    if amount is None:
+        draft.warn(f"{label} '{_short(value)}': no amount I can read")
+    elif amount > 0:
+        stated[role].append(amount)
+    # A sentence labelled for one role often states another too ("le risorse ammontano a
+    # 2.500.000 euro; i contributi saranno tra 50.000 e 200.000 euro"): keep what it says.
+    _keep_found(stated, value, besides=role)
+
+
+def _keep_found(stated: Stated, text: str, *, besides: AmountRole | None = None) -> None:
+    for found in find_amounts(text):
+        if found.role in stated and found.role is not besides and found.value > 0:
+            stated[found.role].append(found.value)
+
+
+def _read_cofinancing(draft: Draft, value: str, policy: Policy) -> None:
+    reading = find_cofinancing(value, default_funded_share=policy.cofinancing_funded_share)
+    if reading is None:
+        draft.warn(f"cofinancing '{_short(value)}': no percentage I can read")
+        return
+    draft.cofinancing_rate = reading.rate
+    if "usual wording" in reading.note:
+        draft.warn(f"co-financing {reading.note}")
+
+
+def _set_amounts(draft: Draft, stated: Stated) -> None:
+    """The first amount stated for each role; several different ones are warned about."""
+    for role, amounts in stated.items():
+        distinct = list(dict.fromkeys(amounts))
         if not distinct:
             continue
         if len(distinct) > 1:
             draft.warn(
                 f"several {role.value} amounts stated ({', '.join(str(v) for v in distinct[:4])}): used {distinct[0]}"
             )
-        if role is AmountRole.BUDGET:
-            draft.budget_total = distinct[0]
-        elif role is AmountRole.GRANT_MIN:
-            draft.grant_min = distinct[0]
-        else:
-            draft.grant_max = distinct[0]
+        setattr(draft, _FIELD_OF_ROLE[role], distinct[0])
 
 
 # ---------------------------------------------------------------------- applicants

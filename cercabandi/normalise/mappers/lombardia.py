@@ -67,8 +67,6 @@ def map_lombardia_bandi(raw: RawCall, now: datetime) -> Draft:
         for mention in find_dates(str(row["apertura_adesione"])).mentions[:1]:
             if mention.role is not DateRole.PUBLISHED:
                 set_opening(draft, mention)
-    if not raw.dates and not row:
-        draft.rolling = draft.rolling or False
     if "dote" in kind.lower() and draft.instrument not in NOT_DOTE:
         draft.instrument, draft.instrument_reason = Instrument.GRANT, f"publisher's type says '{kind}'"
     read_links(draft, raw)

@@ -10,16 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from cercabandi.core.comuni import resolve_comune_list, suggest_comuni
-from cercabandi.core.folding import fold_words
-from cercabandi.core.models import CUP_RE, ComuneRef, Project
-from cercabandi.core.vocab import ApplicantType
-from cercabandi.normalise.catalogue.columns import (
+from cercabandi.catalogue.columns import (
     FIELDS,
     ColumnMap,
     build_column_map,
@@ -27,7 +22,7 @@ from cercabandi.normalise.catalogue.columns import (
     guess_field,
     parse_map_options,
 )
-from cercabandi.normalise.catalogue.table import (
+from cercabandi.catalogue.table import (
     CatalogueFileError,
     CellValue,
     Grid,
@@ -35,8 +30,8 @@ from cercabandi.normalise.catalogue.table import (
     column_letter,
     read_grid,
 )
-from cercabandi.normalise.catalogue.themes import parse_themes, themes_in_text
-from cercabandi.normalise.catalogue.values import (
+from cercabandi.catalogue.themes import parse_themes, themes_in_text
+from cercabandi.catalogue.values import (
     cell_text,
     garbled_text,
     parse_amount,
@@ -45,6 +40,10 @@ from cercabandi.normalise.catalogue.values import (
     proponent_type_from_name,
     split_list,
 )
+from cercabandi.core.comuni import resolve_comune_list, suggest_comuni
+from cercabandi.core.folding import fold_words
+from cercabandi.core.models import CUP_RE, ComuneRef, Project
+from cercabandi.core.vocab import ApplicantType
 
 HEADER_SCAN_ROWS = 10
 
@@ -156,20 +155,24 @@ PRESETS: dict[str, Preset] = {
 # ------------------------------------------------------------------------- entry
 
 
-def load_catalogue(
-    path: Path,
+def parse_catalogue(
+    name: str,
+    data: bytes,
     *,
     sheet: str | None = None,
     maps: Sequence[str] = (),
     preset: str | None = None,
     encoding: str | None = None,
 ) -> ParsedCatalogue:
-    """Read and validate a catalogue file. Raises ``CatalogueFileError`` when it cannot be read at all."""
+    """Read and validate the content of the catalogue file ``name``.
+
+    Raises ``CatalogueFileError`` when it cannot be read at all.
+    """
     overrides = parse_map_options(maps)
     if preset is not None and preset not in PRESETS:
         raise CatalogueFileError(f"unknown preset {preset!r}; presets are: {', '.join(PRESETS)}")
     try:
-        grid = read_grid(path, sheet=sheet, encoding=encoding)
+        grid = read_grid(name, data, sheet=sheet, encoding=encoding)
     except SeveralSheets as several:
         grid = _choose_sheet(several, overrides, preset)
     return parse_grid(grid, overrides=overrides, preset=preset)
@@ -217,10 +220,58 @@ def _known_header(text: str, overrides: Mapping[str, str], preset: str | None) -
     return any(key in p.mapping or key in p.signature for name, p in PRESETS.items() if preset in (None, name))
 
 
+@dataclass
+class _Layout:
+    """Where the headers are and what each column holds."""
+
+    header_index: int
+    header_row_number: int
+    headers: list[str]
+    raw_width: int  # header cells as read, trailing blanks included
+    columns: ColumnMap
+    preset: Preset | None
+    notes: list[str]
+
+
+Candidate = tuple[int, list[str], Project | None, list[Issue]]
+
+
 def parse_grid(grid: Grid, *, overrides: Mapping[str, str] | None = None, preset: str | None = None) -> ParsedCatalogue:
-    overrides = dict(overrides or {})
     if not grid.rows:
         raise CatalogueFileError(f"{grid.source} has no rows")
+    layout = _read_layout(grid, dict(overrides or {}), preset)
+    body = [list(r) for r in grid.rows[layout.header_index + 1 :]]
+    numbers = grid.row_numbers[layout.header_index + 1 :]
+    warnings: list[Issue] = []
+    row_errors: dict[int, list[Issue]] = {}
+    _apply_merges(grid, layout.header_row_number, layout.columns, body, numbers, warnings, row_errors)
+    result = ParsedCatalogue(
+        source=grid.source,
+        sheet=grid.sheet,
+        headers=layout.headers,
+        columns=layout.columns,
+        preset=layout.preset.name if layout.preset else None,
+        notes=layout.notes,
+        warnings=warnings,
+    )
+    candidates: list[Candidate] = []
+    for number, row in zip(numbers, body, strict=True):
+        candidate = _candidate(grid, layout, number, row, row_errors.get(number, []))
+        if candidate is not None:
+            candidates.append(candidate)
+    _flag_duplicates(candidates)
+    for number, texts, project, issues in candidates:
+        if issues or project is None:
+            result.rejected.append(RejectedRow(row=number, values=texts[: len(layout.headers)], issues=issues))
+        else:
+            result.projects.append(ParsedRow(row=number, project=project))
+    if not result.projects and not result.rejected:
+        raise CatalogueFileError(f"{grid.source} has column headers but no project rows")
+    return result
+
+
+def _read_layout(grid: Grid, overrides: Mapping[str, str], preset: str | None) -> _Layout:
+    """Find the header row, recognise a preset layout, and map the columns to fields."""
     header_index, _ = _find_header(grid.rows, overrides, preset)
     header_row_number = grid.row_numbers[header_index]
     headers = [cell_text(v) for v in grid.rows[header_index]]
@@ -233,11 +284,9 @@ def parse_grid(grid: Grid, *, overrides: Mapping[str, str] | None = None, preset
         notes.append(f"column headers found on row {header_row_number}; rows above it skipped")
     chosen: Preset | None = PRESETS[preset] if preset else None
     if chosen is None:
-        for candidate in PRESETS.values():
-            if candidate.signature <= folded:
-                chosen = candidate
-                notes.append(f"recognised the layout of {candidate.description} (preset {candidate.name!r})")
-                break
+        chosen = next((candidate for candidate in PRESETS.values() if candidate.signature <= folded), None)
+        if chosen is not None:
+            notes.append(f"recognised the layout of {chosen.description} (preset {chosen.name!r})")
     mapping = {**(dict(chosen.mapping) if chosen else {}), **overrides}
     mapping = {k: v for k, v in mapping.items() if k in folded or k in overrides}
     if chosen:  # the preset's own columns not mapped to fields stay as extra, not guessed
@@ -248,51 +297,33 @@ def parse_grid(grid: Grid, *, overrides: Mapping[str, str] | None = None, preset
         raise CatalogueFileError(
             f"no column holds the project title (found {listing}): name it with --map 'Header=title'"
         )
-    body = [list(r) for r in grid.rows[header_index + 1 :]]
-    numbers = grid.row_numbers[header_index + 1 :]
-    warnings: list[Issue] = []
-    row_errors: dict[int, list[Issue]] = {}
-    _apply_merges(grid, header_row_number, columns, body, numbers, warnings, row_errors)
-    result = ParsedCatalogue(
-        source=grid.source,
-        sheet=grid.sheet,
-        headers=headers,
-        columns=columns,
-        preset=chosen.name if chosen else None,
-        notes=notes,
-        warnings=warnings,
-    )
-    candidates: list[tuple[int, list[str], Project | None, list[Issue]]] = []
-    for number, row in zip(numbers, body, strict=True):
-        texts = [cell_text(v) for v in row]
-        if not any(texts):
-            continue
-        project, issues = _parse_row(number, row, columns, chosen)
-        issues = row_errors.get(number, []) + issues
-        width = max((i + 1 for i, t in enumerate(texts) if t), default=0)
-        if grid.kind == "csv" and len(texts) > raw_width:
-            width = len(texts)
-        if width > max(len(headers), raw_width if grid.kind == "csv" else 0):
-            separator = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}.get(grid.delimiter or "", "separator")
-            issues = [
-                Issue(
-                    number,
-                    None,
-                    f"{width} cells but only {len(headers)} column headers: a {separator} inside a cell? "
-                    "Put such a cell in double quotes",
-                )
-            ]
-            project = None
-        candidates.append((number, texts, project if not issues else None, issues))
-    _flag_duplicates(candidates)
-    for number, texts, project, issues in candidates:
-        if issues or project is None:
-            result.rejected.append(RejectedRow(row=number, values=texts[: len(headers)], issues=issues))
-        else:
-            result.projects.append(ParsedRow(row=number, project=project))
-    if not result.projects and not result.rejected:
-        raise CatalogueFileError(f"{grid.source} has column headers but no project rows")
-    return result
+    return _Layout(header_index, header_row_number, headers, raw_width, columns, chosen, notes)
+
+
+def _candidate(
+    grid: Grid, layout: _Layout, number: int, row: Sequence[CellValue], merge_errors: list[Issue]
+) -> Candidate | None:
+    """A body row read into a project and its issues; None for a blank row."""
+    texts = [cell_text(v) for v in row]
+    if not any(texts):
+        return None
+    project, issues = _parse_row(number, row, layout.columns, layout.preset)
+    issues = merge_errors + issues
+    width = max((i + 1 for i, t in enumerate(texts) if t), default=0)
+    if grid.kind == "csv" and len(texts) > layout.raw_width:
+        width = len(texts)
+    if width > max(len(layout.headers), layout.raw_width if grid.kind == "csv" else 0):
+        separator = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}.get(grid.delimiter or "", "separator")
+        issues = [
+            Issue(
+                number,
+                None,
+                f"{width} cells but only {len(layout.headers)} column headers: a {separator} inside a cell? "
+                "Put such a cell in double quotes",
+            )
+        ]
+        project = None
+    return number, texts, project if not issues else None, issues
 
 
 def _apply_merges(
@@ -364,57 +395,19 @@ def _parse_row(
     for index, fld in sorted(columns.fields.items()):
         raw = row[index] if index < len(row) else None
         text = cell_text(raw)
-        label = columns.describe(index)
         cells_by_key[fold_header(columns.headers[index])] = text
         if fld == "ignore":
             continue
+        label = columns.describe(index)
         if fld != "extra":
             where[fld] = label
-        fixed = garbled_text(text) if text else None
-        if fixed is not None:
-            issues.append(
-                Issue(
-                    number,
-                    label,
-                    f"{text!r} looks garbled by a wrong text encoding (meant {fixed!r}?): save the file as "
-                    "'CSV UTF-8' or pass --encoding",
-                )
-            )
-            continue
-        if fld == "extra":
-            if text:
-                data["extra"][columns.headers[index]] = text
-            continue
-        try:
-            value = _field_value(fld, raw, text)
-        except ValueError as exc:
-            issues.append(Issue(number, label, str(exc)))
-            continue
-        if value is not None:
-            data[fld] = value
+        issue = _read_cell(number, fld, raw, text, label, columns.headers[index], data)
+        if issue is not None:
+            issues.append(issue)
     if preset is not None:
         preset.derive(cells_by_key, data)
-    if not data.get("title") and not any(i.column == where.get("title") for i in issues):
-        issues.append(
-            Issue(number, where.get("title"), "the title is empty: every project needs a title (a short name)")
-        )
-    if "comuni" not in data and not any(i.column == where.get("comuni") for i in issues):
-        issues.append(
-            Issue(
-                number,
-                where.get("comuni"),
-                "no comune: write where the project takes place (one or more comuni separated by ';', "
-                "or 'Tutti i comuni')",
-            )
-        )
-    if data.get("proponent_type") is None and data.get("proponent"):
-        data["proponent_type"] = proponent_type_from_name(data["proponent"])
-    if data.get("proponent_type") is None:
-        data.pop("proponent_type", None)
-    if data.get("stage") is None:
-        data.pop("stage", None)
-    if not data.get("id"):
-        data["id"] = data.get("cup") or _generated_id(data)
+    issues += _missing(number, data, where, issues)
+    _complete(data)
     if issues:
         return None, issues
     try:
@@ -425,6 +418,62 @@ def _parse_row(
             message = str(error["msg"]).removeprefix("Value error, ")
             issues.append(Issue(number, where.get(fld, fld or None), message))
         return None, issues
+
+
+def _read_cell(
+    number: int, fld: str, raw: CellValue, text: str, label: str, header: str, data: dict[str, Any]
+) -> Issue | None:
+    """Put one cell's value in ``data`` (a field, or ``extra`` under its header); or say what is wrong."""
+    fixed = garbled_text(text) if text else None
+    if fixed is not None:
+        return Issue(
+            number,
+            label,
+            f"{text!r} looks garbled by a wrong text encoding (meant {fixed!r}?): save the file as "
+            "'CSV UTF-8' or pass --encoding",
+        )
+    if fld == "extra":
+        if text:
+            data["extra"][header] = text
+        return None
+    try:
+        value = _field_value(fld, raw, text)
+    except ValueError as exc:
+        return Issue(number, label, str(exc))
+    if value is not None:
+        data[fld] = value
+    return None
+
+
+def _missing(number: int, data: Mapping[str, Any], where: Mapping[str, str], issues: Sequence[Issue]) -> list[Issue]:
+    """The title and the comuni every project needs, unless their cells already have an issue."""
+    missing = []
+    if not data.get("title") and not any(i.column == where.get("title") for i in issues):
+        missing.append(
+            Issue(number, where.get("title"), "the title is empty: every project needs a title (a short name)")
+        )
+    if "comuni" not in data and not any(i.column == where.get("comuni") for i in issues):
+        missing.append(
+            Issue(
+                number,
+                where.get("comuni"),
+                "no comune: write where the project takes place (one or more comuni separated by ';', "
+                "or 'Tutti i comuni')",
+            )
+        )
+    return missing
+
+
+def _complete(data: dict[str, Any]) -> None:
+    """The proponent type guessed from its name, unset optional fields dropped, an id when none is given."""
+    if data.get("proponent_type") is None and data.get("proponent"):
+        data["proponent_type"] = proponent_type_from_name(data["proponent"])
+    if data.get("proponent_type") is None:
+        data.pop("proponent_type", None)
+    if data.get("stage") is None:
+        data.pop("stage", None)
+    if not data.get("id"):
+        data["id"] = data.get("cup") or _generated_id(data)
 
 
 def _field_value(fld: str, raw: CellValue, text: str) -> Any:
@@ -476,7 +525,7 @@ def _generated_id(data: Mapping[str, Any]) -> str:
     return f"{prefix}-{slug or 'senza-titolo'}"
 
 
-def _flag_duplicates(candidates: list[tuple[int, list[str], Project | None, list[Issue]]]) -> None:
+def _flag_duplicates(candidates: list[Candidate]) -> None:
     """Rows sharing an id are all rejected: which one is right is for a person to say."""
     rows_by_id: dict[str, list[int]] = {}
     for number, _, project, _ in candidates:

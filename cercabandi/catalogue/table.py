@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
+from pathlib import PurePath
 
 CellValue = str | int | float | Decimal | datetime | date | None
 
@@ -69,25 +69,18 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_grid(path: Path, *, sheet: str | None = None, encoding: str | None = None) -> Grid:
-    """Read ``path`` by its content (an .xlsx renamed .csv still works)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CatalogueFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+def read_grid(name: str, data: bytes, *, sheet: str | None = None, encoding: str | None = None) -> Grid:
+    """Read the content of the file ``name`` by what it is (an .xlsx renamed .csv still works)."""
     if data.startswith(XLS_MAGIC):
-        raise CatalogueFileError(
-            f"{path.name} is an old Excel 97-2003 (.xls) workbook: open it and save it as .xlsx or CSV"
-        )
+        raise CatalogueFileError(f"{name} is an old Excel 97-2003 (.xls) workbook: open it and save it as .xlsx or CSV")
     if data.startswith(XLSX_MAGIC):
-        return read_xlsx(path, data, sheet=sheet)
-    if path.suffix.lower() in EXCEL_SUFFIXES:
-        raise CatalogueFileError(
-            f"{path.name} is named {path.suffix} but is not an Excel workbook ({_what_it_is(data)})"
-        )
+        return read_xlsx(name, data, sheet=sheet)
+    suffix = PurePath(name).suffix
+    if suffix.lower() in EXCEL_SUFFIXES:
+        raise CatalogueFileError(f"{name} is named {suffix} but is not an Excel workbook ({_what_it_is(data)})")
     if sheet is not None:
-        raise CatalogueFileError(f"--sheet {sheet!r} was given but {path.name} is a CSV file, which has no sheets")
-    return read_csv(path.name, data, encoding=encoding)
+        raise CatalogueFileError(f"--sheet {sheet!r} was given but {name} is a CSV file, which has no sheets")
+    return read_csv(name, data, encoding=encoding)
 
 
 def _what_it_is(data: bytes) -> str:
@@ -177,29 +170,19 @@ def read_csv(name: str, data: bytes, *, encoding: str | None = None) -> Grid:
 # ------------------------------------------------------------------------ XLSX
 
 
-def sheet_names(path: Path) -> list[str]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True)
-    try:
-        return list(workbook.sheetnames)
-    finally:
-        workbook.close()
-
-
-def read_xlsx(path: Path, data: bytes, *, sheet: str | None = None) -> Grid:
+def read_xlsx(source: str, data: bytes, *, sheet: str | None = None) -> Grid:
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # zipfile/openpyxl raise many kinds for a damaged file
-        raise CatalogueFileError(f"{path.name} is not a readable .xlsx workbook: {exc}") from exc
+        raise CatalogueFileError(f"{source} is not a readable .xlsx workbook: {exc}") from exc
     names = list(workbook.sheetnames)
     if sheet is not None:
         chosen = _pick_sheet(names, sheet)
         if chosen is None:
             raise CatalogueFileError(
-                f"no sheet {sheet!r} in {path.name}; its sheets are: {', '.join(repr(n) for n in names)}"
+                f"no sheet {sheet!r} in {source}; its sheets are: {', '.join(repr(n) for n in names)}"
             )
         sheets = [chosen]
     else:
@@ -218,7 +201,7 @@ def read_xlsx(path: Path, data: bytes, *, sheet: str | None = None) -> Grid:
         ]
         grids.append(
             Grid(
-                source=path.name,
+                source=source,
                 rows=rows,
                 row_numbers=list(range(1, len(rows) + 1)),
                 kind="xlsx",
@@ -230,10 +213,10 @@ def read_xlsx(path: Path, data: bytes, *, sheet: str | None = None) -> Grid:
     workbook.close()
     if len(grids) == 1:
         if not grids[0].rows:
-            raise CatalogueFileError(f"sheet {grids[0].sheet!r} of {path.name} is empty")
+            raise CatalogueFileError(f"sheet {grids[0].sheet!r} of {source} is empty")
         return grids[0]
     # Several sheets and no --sheet: the caller decides which looks like a catalogue.
-    raise SeveralSheets(path.name, grids)
+    raise SeveralSheets(source, grids)
 
 
 class SeveralSheets(CatalogueFileError):

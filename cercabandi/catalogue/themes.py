@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
+from cercabandi.catalogue.values import split_list
 from cercabandi.core.folding import fold_words
 from cercabandi.core.vocab import THEMES
-from cercabandi.normalise.catalogue.values import split_list
 
 # Word starts (folded) that signal a theme.
 _KEYWORDS: dict[str, tuple[str, ...]] = {

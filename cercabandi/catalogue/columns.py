@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cercabandi.catalogue.table import CatalogueFileError, column_letter
 from cercabandi.core.folding import fold_words
-from cercabandi.normalise.catalogue.table import CatalogueFileError, column_letter
 
 # The fields of core.models.Project that a column can fill.
 FIELDS: tuple[str, ...] = (

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
+from pathlib import PurePath
 
+from cercabandi.catalogue.columns import EXPORT_HEADERS, FIELDS
+from cercabandi.catalogue.parse import ParsedCatalogue
 from cercabandi.core.models import Project
 from cercabandi.core.vocab import label_it
-from cercabandi.normalise.catalogue.columns import EXPORT_HEADERS, FIELDS
-from cercabandi.normalise.catalogue.parse import ParsedCatalogue
 
 Cell = str | Decimal | int | None
 REJECTED_ROW_HEADER = "Riga"
@@ -58,30 +59,35 @@ def rejected_table(parsed: ParsedCatalogue) -> tuple[list[str], list[list[Cell]]
     return headers, rows
 
 
-def write_table(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    """CSV (UTF-8 with BOM, ';' as Italian Excel expects) or XLSX, by the file's extension."""
-    suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
+def table_bytes(name: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """The file ``name`` as bytes: CSV (UTF-8 with BOM, ';' as Italian Excel expects) or XLSX, by its extension."""
+    suffix = PurePath(name).suffix.lower()
     if suffix == ".xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        assert sheet is not None
-        sheet.title = "Progetti"
-        sheet.append(list(headers))
-        for row in rows:
-            sheet.append([_xlsx_cell(v) for v in row])
-        sheet.freeze_panes = "A2"
-        workbook.save(path)
-        return
+        return _xlsx_bytes(headers, rows)
     if suffix not in (".csv", ".txt"):
-        raise ValueError(f"cannot write {path.name}: use a .csv or .xlsx file name")
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";")
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(["" if v is None else _csv_cell(v) for v in row])
+        raise ValueError(f"cannot write {name}: use a .csv or .xlsx file name")
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else _csv_cell(v) for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Progetti"
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([_xlsx_cell(v) for v in row])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 def _csv_cell(value: Cell) -> str:

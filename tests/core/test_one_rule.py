@@ -1,0 +1,33 @@
+"""One rule in one place: silence, accent folding and month names live in core and mean one thing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from cercabandi.core.folding import fold
+from cercabandi.core.months import MONTHS_EN, MONTHS_IT
+from cercabandi.core.sources import SOURCES, is_silent
+from cercabandi.normalise.dates import MONTHS
+
+NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+
+
+def test_a_source_is_silent_after_its_own_threshold() -> None:
+    days = SOURCES["eu_sedia"].silent_after_days
+    assert is_silent("eu_sedia", None, NOW)
+    assert not is_silent("eu_sedia", NOW - timedelta(days=days), NOW)
+    assert is_silent("eu_sedia", NOW - timedelta(days=days, seconds=1), NOW)
+    assert is_silent("not_a_source", NOW - timedelta(days=8), NOW)  # the default threshold, a week
+    assert not is_silent("not_a_source", NOW - timedelta(days=6), NOW)
+
+
+def test_fold_drops_accents_and_case_fast_and_slow_alike() -> None:
+    assert fold("Comunità PERCHÉ Città") == "comunita perche citta"
+    assert fold("Ḿilano") == "milano"  # outside the translate table: the slow path
+    assert fold("Dell’Adda") == "dell’adda"  # apostrophes are a stage's own step
+
+
+def test_month_names_read_in_normalise_are_the_core_ones() -> None:
+    for number, (italian, english) in enumerate(zip(MONTHS_IT, MONTHS_EN, strict=True), start=1):
+        assert MONTHS[italian] == MONTHS[english] == number
+    assert MONTHS["sett"] == 9 and MONTHS["dic"] == 12
