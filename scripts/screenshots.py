@@ -37,6 +37,8 @@ def main() -> None:
     parser.add_argument("--password", default=PASSWORD, help="that user's password")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--phone-width", type=int, default=0, help="also render at this width (e.g. 400): *-phone.png")
+    parser.add_argument("--prefix", default="", help="prefix of the file names, e.g. 'real-'")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="cercabandi-shots-"))
@@ -65,11 +67,16 @@ def main() -> None:
         page.fill("input[name=password]", args.password)
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/")
-        for name, path in (("triage", "/triage"), ("dashboard", "/")):
-            page.goto(f"{base}{path}")
-            target = args.out / f"{name}.png"
-            page.screenshot(path=str(target))
-            print(f"wrote {target}")
+        sizes = [("", args.width, args.height)]
+        if args.phone_width:
+            sizes.append(("-phone", args.phone_width, args.height))
+        for suffix, width, height in sizes:
+            page.set_viewport_size({"width": width, "height": height})
+            for name, path in (("triage", "/triage"), ("dashboard", "/"), ("calls", "/calls")):
+                page.goto(f"{base}{path}")
+                target = args.out / f"{args.prefix}{name}{suffix}.png"
+                page.screenshot(path=str(target))
+                print(f"wrote {target}")
         browser.close()
 
 

@@ -149,6 +149,8 @@ def postgres_server() -> Iterator[str]:
                 "-l",
                 str(workdir / "log"),
                 "-w",
+                "-t",
+                "300",  # pg_ctl waits 60 s by default: not always enough on a busy 2-core machine
                 "start",
             ]
         ),
@@ -157,7 +159,7 @@ def postgres_server() -> Iterator[str]:
     )
     url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # generous: the machine may be busy with other jobs
         while True:
             try:
                 with create_engine(url).connect() as conn:

@@ -43,6 +43,7 @@ from cercabandi.catalogue.values import (
 from cercabandi.core.comuni import resolve_comune_list, suggest_comuni
 from cercabandi.core.folding import fold_words
 from cercabandi.core.models import CUP_RE, ComuneRef, Project
+from cercabandi.core.untrusted import control_characters, strip_controls
 from cercabandi.core.vocab import ApplicantType
 
 HEADER_SCAN_ROWS = 10
@@ -274,7 +275,7 @@ def _read_layout(grid: Grid, overrides: Mapping[str, str], preset: str | None) -
     """Find the header row, recognise a preset layout, and map the columns to fields."""
     header_index, _ = _find_header(grid.rows, overrides, preset)
     header_row_number = grid.row_numbers[header_index]
-    headers = [cell_text(v) for v in grid.rows[header_index]]
+    headers = [strip_controls(cell_text(v)) for v in grid.rows[header_index]]
     raw_width = len(headers)
     while headers and not headers[-1]:
         headers.pop()
@@ -420,10 +421,18 @@ def _parse_row(
         return None, issues
 
 
+_CONTROLS_MESSAGE = (
+    "contains control characters ({}), invisible and not text: delete them (retype the cell) and import again"
+)
+
+
 def _read_cell(
     number: int, fld: str, raw: CellValue, text: str, label: str, header: str, data: dict[str, Any]
 ) -> Issue | None:
     """Put one cell's value in ``data`` (a field, or ``extra`` under its header); or say what is wrong."""
+    controls = control_characters(text)
+    if controls:
+        return Issue(number, label, _CONTROLS_MESSAGE.format(", ".join(controls)))
     fixed = garbled_text(text) if text else None
     if fixed is not None:
         return Issue(

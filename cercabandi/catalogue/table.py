@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import PurePath
+from typing import Any
+
+from cercabandi.core.untrusted import restore_formula
 
 CellValue = str | int | float | Decimal | datetime | date | None
 
@@ -23,6 +26,9 @@ XLSX_MAGIC = b"PK\x03\x04"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 DELIMITERS = (";", ",", "\t", "|")
+MAX_FILE_BYTES = 20 * 10**6
+MAX_ROWS = 100_000
+MAX_COLUMNS = 200
 
 
 class CatalogueFileError(Exception):
@@ -71,6 +77,8 @@ def column_letter(index: int) -> str:
 
 def read_grid(name: str, data: bytes, *, sheet: str | None = None, encoding: str | None = None) -> Grid:
     """Read the content of the file ``name`` by what it is (an .xlsx renamed .csv still works)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise CatalogueFileError(too_large(name, len(data)))
     if data.startswith(XLS_MAGIC):
         raise CatalogueFileError(f"{name} is an old Excel 97-2003 (.xls) workbook: open it and save it as .xlsx or CSV")
     if data.startswith(XLSX_MAGIC):
@@ -81,6 +89,14 @@ def read_grid(name: str, data: bytes, *, sheet: str | None = None, encoding: str
     if sheet is not None:
         raise CatalogueFileError(f"--sheet {sheet!r} was given but {name} is a CSV file, which has no sheets")
     return read_csv(name, data, encoding=encoding)
+
+
+def too_large(name: str, size: int) -> str:
+    """The refusal of a file over ``MAX_FILE_BYTES`` (checked before reading it, where the file is read)."""
+    return (
+        f"{name} is {size / 1e6:.1f} MB: a catalogue file may be at most {MAX_FILE_BYTES // 10**6} MB "
+        "(split it, or remove images and unused sheets)"
+    )
 
 
 def _what_it_is(data: bytes) -> str:
@@ -120,12 +136,32 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list[str
             f"not UTF-8 (byte {data[exc.start : exc.start + 1]!r} on line {line}): read as "
             "{}; check accented letters, or save the file as 'CSV UTF-8'"
         )
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     if b"\x00" in data:
         raise CatalogueFileError("the file holds binary data: it is not a CSV text file (an image or PDF renamed?)")
     try:
         return data.decode("cp1252"), "cp1252", [note.format("Windows-1252")]
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1", [note.format("Latin-1")]
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str, list[str]] | None:
+    """UTF-16 text written without its BOM: mostly-ASCII text leaves a zero byte in every other position."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even_zeros, odd_zeros = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    for encoding, zeros, other in (("utf-16-le", odd_zeros, even_zeros), ("utf-16-be", even_zeros, odd_zeros)):
+        if zeros >= half * 0.6 and other <= half * 0.05:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return text, encoding, [f"read as {encoding.upper()} without byte-order mark"]
+    return None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -156,7 +192,11 @@ def read_csv(name: str, data: bytes, *, encoding: str | None = None) -> Grid:
     numbers: list[int] = []
     try:
         for number, row in enumerate(reader, start=1):
-            rows.append([cell.strip() for cell in row])
+            if number > MAX_ROWS + 1 and any(cell.strip() for cell in row):
+                raise CatalogueFileError(_too_many_rows(name, None))
+            if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
+                raise CatalogueFileError(_too_many_columns(name, None, number, len(row)))
+            rows.append([restore_formula(cell.strip()) for cell in row[:MAX_COLUMNS]])
             numbers.append(number)
     except csv.Error as exc:
         raise CatalogueFileError(f"{name}: malformed CSV near row {len(rows) + 1}: {exc}") from exc
@@ -171,52 +211,103 @@ def read_csv(name: str, data: bytes, *, encoding: str | None = None) -> Grid:
 
 
 def read_xlsx(source: str, data: bytes, *, sheet: str | None = None) -> Grid:
+    """Read the workbook in streaming mode: memory follows the cells written, not the sheet's stated size."""
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # zipfile/openpyxl raise many kinds for a damaged file
         raise CatalogueFileError(f"{source} is not a readable .xlsx workbook: {exc}") from exc
-    names = list(workbook.sheetnames)
-    if sheet is not None:
-        chosen = _pick_sheet(names, sheet)
-        if chosen is None:
-            raise CatalogueFileError(
-                f"no sheet {sheet!r} in {source}; its sheets are: {', '.join(repr(n) for n in names)}"
-            )
-        sheets = [chosen]
-    else:
-        sheets = names
-    grids = []
-    for name in sheets:
-        ws = workbook[name]
-        rows: list[list[CellValue]] = []
-        for row in ws.iter_rows(values_only=True):
-            rows.append([_xlsx_value(v) for v in row])
-        while rows and all(v in (None, "") for v in rows[-1]):
-            rows.pop()
-        merges = [
-            Merge(min_row=r.min_row, min_col=r.min_col, max_row=r.max_row, max_col=r.max_col)
-            for r in ws.merged_cells.ranges
-        ]
-        grids.append(
-            Grid(
-                source=source,
-                rows=rows,
-                row_numbers=list(range(1, len(rows) + 1)),
-                kind="xlsx",
-                sheet=name,
-                merges=merges,
-                notes=[f"XLSX, sheet {name!r}" + (f" of {len(names)}" if len(names) > 1 else "")],
-            )
-        )
-    workbook.close()
+    try:
+        names = list(workbook.sheetnames)
+        if sheet is not None:
+            chosen = _pick_sheet(names, sheet)
+            if chosen is None:
+                raise CatalogueFileError(
+                    f"no sheet {sheet!r} in {source}; its sheets are: {', '.join(repr(n) for n in names)}"
+                )
+            names_to_read = [chosen]
+        else:
+            names_to_read = names
+        grids = [_sheet_grid(workbook, source, name, len(names)) for name in names_to_read]
+    finally:
+        workbook.close()
     if len(grids) == 1:
         if not grids[0].rows:
             raise CatalogueFileError(f"sheet {grids[0].sheet!r} of {source} is empty")
         return grids[0]
     # Several sheets and no --sheet: the caller decides which looks like a catalogue.
     raise SeveralSheets(source, grids)
+
+
+def _sheet_grid(workbook: Any, source: str, name: str, n_sheets: int) -> Grid:
+    rows, merges = _stream_sheet(workbook, workbook[name], source)
+    return Grid(
+        source=source,
+        rows=rows,
+        row_numbers=list(range(1, len(rows) + 1)),
+        kind="xlsx",
+        sheet=name,
+        merges=merges,
+        notes=[f"XLSX, sheet {name!r}" + (f" of {n_sheets}" if n_sheets > 1 else "")],
+    )
+
+
+def _stream_sheet(workbook: Any, worksheet: Any, source: str) -> tuple[list[list[CellValue]], list[Merge]]:
+    """Rows with content only (gaps kept as empty rows), within ``MAX_ROWS`` x ``MAX_COLUMNS``; the merges.
+
+    openpyxl's read-only rows are padded to the sheet's stated dimension (one far cell at XFD1048576
+    means 17 billion empty cells), so the sheet XML is parsed here, row by row.
+    """
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    rows: list[list[CellValue]] = []
+    with workbook._archive.open(worksheet._worksheet_path) as src:
+        parser = WorkSheetParser(
+            src,
+            worksheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            values = {c["column"]: _xlsx_value(c["value"]) for c in cells}
+            values = {column: v for column, v in values.items() if v not in (None, "")}
+            if not values:
+                continue
+            if number > MAX_ROWS + 1:
+                raise CatalogueFileError(_too_many_rows(source, worksheet.title))
+            if max(values) > MAX_COLUMNS:
+                raise CatalogueFileError(_too_many_columns(source, worksheet.title, number, max(values)))
+            rows.extend([] for _ in range(number - 1 - len(rows)))
+            rows.append([values.get(column) for column in range(1, max(values) + 1)])
+        found = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    merges = []
+    for merged in found:
+        min_col, min_row, max_col, max_row = range_boundaries(merged.ref)
+        merges.append(Merge(min_row=min_row, min_col=min_col, max_row=max_row, max_col=max_col))
+    return rows, merges
+
+
+def _where(source: str, sheet: str | None) -> str:
+    return f"sheet {sheet!r} of {source}" if sheet else source
+
+
+def _too_many_rows(source: str, sheet: str | None) -> str:
+    return (
+        f"{_where(source, sheet)} has content past row {MAX_ROWS + 1:,}: a catalogue may have at most "
+        f"{MAX_ROWS:,} project rows; delete stray cells far below the table, or split the file"
+    )
+
+
+def _too_many_columns(source: str, sheet: str | None, row: int, column: int) -> str:
+    cell = f"{column_letter(column)}{row}"
+    return (
+        f"{_where(source, sheet)} has content in cell {cell}, past column {column_letter(MAX_COLUMNS)}: a catalogue "
+        f"may have at most {MAX_COLUMNS} columns; delete stray cells far to the right of the table"
+    )
 
 
 class SeveralSheets(CatalogueFileError):
@@ -246,4 +337,4 @@ def _xlsx_value(value: object) -> CellValue:
         return str(value)
     if value is None or isinstance(value, int | float | Decimal | datetime | date):
         return value
-    return str(value).strip()
+    return restore_formula(str(value).strip())

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import PurePath
+from typing import Any
 
 from cercabandi.catalogue.columns import EXPORT_HEADERS, FIELDS
 from cercabandi.catalogue.parse import ParsedCatalogue
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR, csv_bytes
 from cercabandi.core.models import Project
+from cercabandi.core.untrusted import formula_like, neutralise_formula, strip_controls
 from cercabandi.core.vocab import label_it
 
 Cell = str | Decimal | int | None
@@ -59,19 +61,18 @@ def rejected_table(parsed: ParsedCatalogue) -> tuple[list[str], list[list[Cell]]
     return headers, rows
 
 
-def table_bytes(name: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """The file ``name`` as bytes: CSV (UTF-8 with BOM, ';' as Italian Excel expects) or XLSX, by its extension."""
+def table_bytes(
+    name: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, separator: str = DEFAULT_SEPARATOR
+) -> bytes:
+    """The file ``name`` as bytes: CSV (the export dialect of ``core.csv_export``: UTF-8 with BOM, ';' as
+    Italian Excel expects, or ``separator``) or XLSX, by its extension."""
     suffix = PurePath(name).suffix.lower()
     if suffix == ".xlsx":
         return _xlsx_bytes(headers, rows)
     if suffix not in (".csv", ".txt"):
         raise ValueError(f"cannot write {name}: use a .csv or .xlsx file name")
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if v is None else _csv_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    cells = ([None if v is None else _csv_cell(v) for v in row] for row in rows)
+    return csv_bytes(headers, cells, separator=separator)
 
 
 def _xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
@@ -84,6 +85,9 @@ def _xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes
     sheet.append(list(headers))
     for row in rows:
         sheet.append([_xlsx_cell(v) for v in row])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            _as_text_if_formula_like(cell)
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
@@ -93,10 +97,19 @@ def _xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes
 def _csv_cell(value: Cell) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
-    return str(value)
+    # "=..." would run in Excel: it gets the text mark, which the import takes off again.
+    return str(neutralise_formula(strip_controls(str(value))))
 
 
 def _xlsx_cell(value: Cell) -> Cell:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # never let a cell become a formula
-    return value
+    return strip_controls(value) if isinstance(value, str) else value  # XLSX cannot hold control characters
+
+
+def _as_text_if_formula_like(cell: Any) -> None:
+    """A string cell stays a string (openpyxl makes "=..." a formula) and Excel keeps it text when edited.
+
+    The value itself is unchanged, so importing the export gives back exactly what was exported.
+    """
+    if isinstance(cell.value, str) and formula_like(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True

@@ -423,13 +423,16 @@ class Match(Contract):
     unknowns: list[str] = Field(default_factory=list)
 
 
+MAX_NOTE_CHARS = 2_000  # a reviewer's note, from the web form or an e-mail link
+
+
 class Review(Contract):
     call_id: str
     project_id: str | None = None
     tag: ReviewTag
     reason: ReviewReason | None = None
     reviewer: NonBlank
-    note: str | None = None
+    note: str | None = Field(None, max_length=MAX_NOTE_CHARS)
     themes: list[str] = Field(default_factory=list)
     at: AwareDatetime
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-in-production"
+MIN_SECRET_BYTES = 32
+GENERATE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 class Settings(BaseSettings):
@@ -28,8 +34,10 @@ class Settings(BaseSettings):
     mail_from: str = "cercabandi <cercabandi@localhost>"
     contact_email: str = "welfare-rigenerazione@cittametropolitana.mi.it"
     timezone: str = "Europe/Rome"
-    secret_key: SecretStr = SecretStr("change-me-in-production")
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     base_url: str = "http://127.0.0.1:8000"  # where the review application is reachable, for links
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For/-Proto are believed.
+    trusted_proxies: str = ""
     nightly_cron: str = "0 2 * * *"
     crawl_jobs: int = Field(3, ge=1)  # spider processes running at once (each source is a different host)
     prefect_api_url: str | None = None
@@ -41,6 +49,19 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except Exception as exc:  # ZoneInfoNotFoundError or ValueError for malformed keys
             raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'Europe/Rome'") from exc
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError as exc:
+                    raise ValueError(
+                        f"{part.strip()!r} is not an address or network, e.g. 127.0.0.1 or 10.0.0.0/8"
+                    ) from exc
         return value
 
     @property
@@ -64,6 +85,40 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return (self.data_dir / "outbox").resolve()
+
+    @property
+    def public(self) -> bool:
+        """Whether the application is reached from other machines (its base URL is not loopback)."""
+        return not is_loopback_host(urlsplit(self.base_url).hostname or "")
+
+    def secret_key_problem(self, *, listening_on: str | None = None) -> str | None:
+        """Why the secret key must not sign sessions or e-mail links here, or None.
+
+        Anyone who knows the key can forge a login cookie or a one-click link: a public
+        service (base URL, or the address the server listens on, not loopback) needs its
+        own long random key; on loopback the default is fine (demo, tests).
+        """
+        secret = self.secret_key.get_secret_value()
+        exposed = self.public or (listening_on is not None and not is_loopback_host(listening_on))
+        if not exposed:
+            return None
+        if secret == DEFAULT_SECRET:
+            problem = "CERCABANDI_SECRET_KEY is the default value"
+        elif len(secret.encode()) < MIN_SECRET_BYTES:
+            problem = f"CERCABANDI_SECRET_KEY is shorter than {MIN_SECRET_BYTES} bytes"
+        else:
+            return None
+        where = f"CERCABANDI_BASE_URL ({self.base_url})" if self.public else f"the listening address ({listening_on})"
+        return (
+            f"{problem} and {where} is not loopback: anyone could forge sessions and links. "
+            f"Generate one with: {GENERATE_SECRET}"
+        )
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [
+            ipaddress.ip_network(part.strip(), strict=False) for part in self.trusted_proxies.split(",") if part.strip()
+        ]
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -101,3 +156,14 @@ def redact_url(url: str) -> str:
     credentials, host = rest.rsplit("@", 1)
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:********@{host}"
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -119,7 +119,7 @@ SOURCES: dict[str, SourceInfo] = {
         SourceInfo(
             "eu_urban_initiative",
             "European Urban Initiative",
-            "https://urban-initiative.eu/",
+            "https://www.urban-initiative.eu/",
             Level.EU,
             "HTML",
             "site terms (public information)",

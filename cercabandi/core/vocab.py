@@ -65,6 +65,7 @@ class AmountLabel(StrEnum):
     GRANT_MAX = "grant_max"
     COFINANCING = "cofinancing"
     AMOUNT = "amount"  # meaning unknown: a sentence with a figure
+    CALL_BUDGET = "call_budget"  # a whole call's budget shared by its topics: not this call's own budget
 
 
 class CallStatus(StrEnum):

@@ -5,7 +5,8 @@ Spider arguments (``-a`` on the command line, set by the runner):
 - ``now``: ISO timestamp of the crawl, so "recently closed" does not depend on the machine clock;
 - ``known``: path of a JSON file ``{native_id: previous RawCall record}`` from the database;
   a spider uses it to skip detail pages of records whose listing entry has not changed,
-  re-yielding the previous record so that an unchanged call stays "0 changed".
+  re-yielding the previous record so that an unchanged call stays "0 changed";
+- ``check``: ``yes`` for a live check (``crawl --check``): one listing page and one call page.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from typing import Any
 
 import scrapy
 
-from cercabandi.core.models import Attachment, Labelled, RawCall
+from cercabandi.core.models import Labelled, RawCall
 
 logger = logging.getLogger(__name__)
 
 # Stats keys shared with the runner and the health checks.
 ERRORS = "cercabandi/errors"
 LISTING_INCOMPLETE = "cercabandi/listing_incomplete"
+FALLBACKS = "cercabandi/fallbacks"  # call pages read by the generic fallback (layout drift)
+LISTED = "cercabandi/listed"  # entries on the first listing page (links to calls, or records)
 
 
 def raw_call(**fields: Any) -> RawCall:
@@ -37,10 +40,6 @@ def labelled(label: str, value: str | None) -> list[Labelled]:
     if value is None or not str(value).strip():
         return []
     return [Labelled(label=label, value=str(value))]
-
-
-def attachment(url: str, title: str | None = None, media_type: str | None = None) -> Attachment:
-    return Attachment(url=url, title=title, media_type=media_type)
 
 
 def parse_now(value: str | datetime | None) -> datetime:
@@ -64,10 +63,13 @@ def load_known(path: str | Path | None) -> dict[str, dict[str, Any]]:
 class CercabandiSpider(scrapy.Spider):
     """Base of our spiders; subclasses set ``name`` (the source id) and navigate."""
 
-    def __init__(self, *args: Any, now: str | None = None, known: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, now: str | None = None, known: str | None = None, check: str = "no", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.now = parse_now(now)
         self.known = load_known(known)
+        self.check = str(check).lower() in ("yes", "true", "1")
 
     def count_error(self, kind: str, message: str) -> None:
         """An error worth reporting that does not stop the crawl (a broken detail page...)."""
@@ -76,6 +78,12 @@ class CercabandiSpider(scrapy.Spider):
         stats.inc_value(ERRORS)
         stats.inc_value(f"{ERRORS}/{kind}")
         self.logger.error("%s: %s", kind, message)
+
+    def stat(self, key: str, value: int) -> None:
+        """Set a crawl stat; outside a crawl (offline tests) there are none."""
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        if stats is not None:
+            stats.set_value(key, value)
 
     def mark_incomplete(self, reason: str) -> None:
         """The listing could not be read to the end: calls missing from it are not gone."""

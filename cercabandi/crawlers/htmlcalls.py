@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -22,7 +23,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Attachment, Labelled, RawCall
-from cercabandi.crawlers.base import CercabandiSpider
+from cercabandi.crawlers.base import LISTED, CercabandiSpider
+from cercabandi.crawlers.fallback import FALLBACK, GenericReading, count_fallback, marked_fallback, read_generic
 from cercabandi.crawlers.spiderkit import MainPdfMixin, attachment, report_problem
 from cercabandi.crawlers.textfacts import (
     PageShapeError,
@@ -46,7 +48,8 @@ ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".zip",
 _APPLICANTS = re.compile(
     r"possono\s+(?:candidarsi|partecipare|presentare|accedere)|soggetti\s+(?:ammissibili|beneficiari|destinatari|proponenti)"
     r"|beneficiari|destinatari|rivolt[oa]\s+a|who\s+can\s+apply|may\s+apply"
-    r"|\beligible\s+(?:are|applicants|authorities|bodies|entities|partners)|\bare\s+eligible",
+    r"|\beligible\s+(?:are|applicants|authorities|bodies|entities|partners)|\bare\s+eligible"
+    r"|\b(?:applications?|calls?|participation)\s+(?:are|is)\s+open\s+to\b",
     re.IGNORECASE,
 )
 
@@ -157,6 +160,21 @@ def read_page(html: str, url: str, *, content_css: Sequence[str], field_css: str
     )
 
 
+def page_from_generic(reading: GenericReading, url: str, html: str) -> Page:
+    """A ``Page`` from the generic reading: no labelled box, attachments still found by their links."""
+    attachments: list[Attachment] = []
+    seen: set[str] = set()
+    for anchor in Selector(text=html).css("a[href]"):
+        full = urljoin(url, anchor.attrib["href"].strip())
+        if full not in seen and urlsplit(full).path.lower().endswith(ATTACHMENT_SUFFIXES):
+            seen.add(full)
+            attachments.append(attachment(full, clean(" ".join(anchor.css("::text").getall()))))
+    body = "".join(f"<p>{escape(line)}</p>" for line in reading.text.split("\n"))
+    return Page(
+        url=url, title=reading.title, text=reading.text, prose=reading.visible, html=body, attachments=attachments
+    )
+
+
 def applicant_sentences(text: str, limit: int = 4) -> str | None:
     """The sentences saying who may apply, verbatim, joined by a space."""
     found = [s for s in sentences(text) if _APPLICANTS.search(s)]
@@ -224,6 +242,11 @@ class HtmlCallsSpider(MainPdfMixin, CercabandiSpider):
                     self, "empty_listing", f"{response.url}: no links to calls found, the list changed?", listing=True
                 )
             return
+        if self._pages == 1:
+            self.stat(LISTED, len(links))
+        if self.check:  # a live check reads one call page of the first listing page, nothing more
+            yield self.detail_request(links[0])
+            return
         self._calls += len(links)
         for link in links:
             previous = self.unchanged(link)
@@ -252,13 +275,27 @@ class HtmlCallsSpider(MainPdfMixin, CercabandiSpider):
 
     def parse_detail(self, response: Response, listing_text: str = "") -> Iterator[Any]:
         try:
-            page = read_page(response.text, response.url, content_css=self.content_css, field_css=self.field_css)
+            page, how = self.read_detail(response)
             item = self.build_item(page, listing_text=listing_text, fetched_at=self.now)
         except (PageShapeError, ValueError) as exc:
             report_problem(self, "bad_page", str(exc))
             return
+        if item is not None and how == FALLBACK:
+            item = marked_fallback(item)
+            count_fallback(self)
         if item is not None:
             yield from self.with_main_pdf(item)
+
+    def read_detail(self, response: Response) -> tuple[Page, str]:
+        """The page by the source's own selectors, else by the generic reading ("fallback")."""
+        try:
+            return read_page(response.text, response.url, content_css=self.content_css, field_css=self.field_css), ""
+        except PageShapeError as exc:
+            generic = read_generic(response.text, response.url)
+            if generic is None:
+                raise PageShapeError(f"{exc}; the generic reading found no content either") from exc
+            self.logger.warning("%s; read by the generic fallback", exc)
+            return page_from_generic(generic, response.url, response.text), FALLBACK
 
     def build_item(self, page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall | None:
         raise NotImplementedError

@@ -1,6 +1,6 @@
 """The item pipeline: validate every ``RawCall`` and append it to the raw store.
 
-Spiders build items with ``items.raw_call`` (no validation in the spider, so one
+Spiders build items with ``cercabandi.crawlers.base.raw_call`` (no validation in the spider, so one
 bad record cannot break a callback). Here each item is validated against the
 contract; an invalid one is dropped with its reason logged and counted in the
 stats (``cercabandi/dropped/<reason>``), which the crawl summary reports as errors.

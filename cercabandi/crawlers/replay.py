@@ -29,9 +29,10 @@ whose body says "not recorded", and the miss is counted. ``body_file`` may point
 anywhere (an absolute path, or ``../..``), so tests replay files they do not own
 without copying them.
 
-A folder of the real captures kept beside the project (``../shared/data``, in the
-publishers' own formats, not this layout) is replayed too: ``catalogue_for`` detects
-it and ``cercabandi.crawlers.shared_replay`` builds its entries in memory.
+This module knows only this layout. The real captures kept beside the project
+(``../shared/data``, in the publishers' own formats) are turned into entries by
+``cercabandi.crawlers.shared_replay``; which of the two a folder holds is decided by
+the caller (``cercabandi.flows.replaying``).
 
 Spiders never know: ``ReplayMiddleware`` sends each request to
 ``<server>/replay?url=<original URL>`` with the same method, headers and body, and
@@ -131,30 +132,6 @@ def index_files(root: Path) -> list[Path]:
     if not root.is_dir():
         raise ReplayLayoutError(f"replay directory {root} does not exist")
     return found
-
-
-def recorded_sources(root: Path) -> list[str]:
-    """Sources with a recording in ``root``: by folder name, or the captures found in a shared-data folder."""
-    found = [path.parent.name for path in index_files(root)]
-    if found:
-        return found
-    from cercabandi.crawlers import shared_replay  # the adapter builds on this module: imported late
-
-    return list(shared_replay.locate(root))
-
-
-def catalogue_for(root: Path) -> ReplayCatalogue:
-    """What ``root`` replays: a directory in this layout, else a folder of shared real captures."""
-    if index_files(root):
-        return ReplayCatalogue.from_dirs([root])
-    from cercabandi.crawlers import shared_replay
-
-    if shared_replay.locate(root):
-        return shared_replay.shared_catalogue(root)
-    raise ReplayLayoutError(
-        f"{root} holds no recorded responses: expected <source>/index.json folders (see "
-        "cercabandi.crawlers.replay) or real captures such as ../shared/data (see cercabandi.crawlers.shared_replay)"
-    )
 
 
 @dataclass

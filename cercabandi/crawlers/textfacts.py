@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from parsel import Selector
 
 from cercabandi.core.models import Labelled
 from cercabandi.core.months import MONTHS_EN, MONTHS_IT
+from cercabandi.core.vocab import AmountLabel, DateLabel
 
 
 class PageShapeError(ValueError):
@@ -48,6 +50,9 @@ _BLOCK_TAGS = (
 )
 
 
+_HIDDEN_TAGS = ("script", "style", "noscript", "template")
+
+
 def clean(text: str | None) -> str:
     """Collapse runs of whitespace (including non-breaking spaces) to one space; strip the ends."""
     if not text:
@@ -59,15 +64,30 @@ def node_text(node: Selector | None) -> str:
     """Visible text of an element, block elements separated by newlines, scripts and styles left out."""
     if node is None:
         return ""
+    root = node.root
+    if not hasattr(root, "iterchildren"):  # a text node or an attribute: no structure to follow
+        return clean(str(root))
     parts: list[str] = []
-    for piece in node.xpath(".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"):
-        parent = piece.xpath("name(..)").get() or ""
-        value = piece.get()
-        parts.append(value)
-        if parent in _BLOCK_TAGS:
-            parts.append("\n")
+    _collect_text(root, parts)
     lines = (clean(line) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _collect_text(element: Any, parts: list[str]) -> None:
+    """Append an element's text to ``parts`` in reading order, block elements on lines of their own.
+
+    Parsel hands text nodes back as plain strings without their parent, so the tree is walked here.
+    """
+    tag = element.tag if isinstance(element.tag, str) else ""  # comments and processing instructions: ""
+    if tag in _BLOCK_TAGS:
+        parts.append("\n")
+    if tag and tag not in _HIDDEN_TAGS:
+        parts.append(element.text or "")
+        for child in element.iterchildren():
+            _collect_text(child, parts)
+            parts.append(child.tail or "")
+    if tag in _BLOCK_TAGS:
+        parts.append("\n")
 
 
 def first_text(node: Selector, *css: str) -> str:
@@ -161,18 +181,22 @@ def amount_facts(text: str) -> list[Labelled]:
     for sentence in sentences(text):
         has_money = bool(_MONEY.search(sentence)) and bool(_FIGURE.search(sentence))
         has_percent = bool(_PERCENT.search(sentence))
+        grant = [
+            label
+            for label, cue in ((AmountLabel.GRANT_MIN, _GRANT_MIN), (AmountLabel.GRANT_MAX, _GRANT_MAX))
+            if cue.search(sentence)
+        ]
         labels: list[str] = []
-        if _COFINANCING.search(sentence) and (has_percent or has_money):
-            labels.append("cofinancing")
+        # "up to a maximum of EUR 2 million ERDF co-financing" caps the grant: a sum bounded by
+        # a grant cue is co-financing only when a rate is stated too.
+        if _COFINANCING.search(sentence) and (has_percent or (has_money and not grant)):
+            labels.append(AmountLabel.COFINANCING)
         if has_money:
-            if _GRANT_MIN.search(sentence):
-                labels.append("grant_min")
-            if _GRANT_MAX.search(sentence):
-                labels.append("grant_max")
+            labels += grant
             if not labels and _BUDGET.search(sentence):
-                labels.append("budget")
+                labels.append(AmountLabel.BUDGET)
             if not labels:
-                labels.append("amount")
+                labels.append(AmountLabel.AMOUNT)
         for label in labels:
             if (label, sentence) not in seen:
                 seen.add((label, sentence))
@@ -192,11 +216,17 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _PERIOD = re.compile(
-    r"\bdal(?:l')?\s*.{0,40}?\bal(?:l')?\s|\bfrom\s+.{0,40}?\b(?:to|until)\b|\btra\s+il\b", re.IGNORECASE
+    r"\bdal(?:l')?\s*.{0,40}?\bal(?:l')?\s|\bfrom\s+.{0,40}?\b(?:to|until)\b|\btra\s+il\b"
+    # hours before the dates: "dalle ore 10:00 del 16/06/2026 alle ore 16:00 del 30/07/2026"
+    r"|\bdalle\s+ore\b.{0,60}?\balle\s+ore\b"
+    # "launched on 25 February 2026 and closed on 15 June 2026"
+    r"|\b(?:launch|open)\w*\s+on\b.{0,60}?\b(?:closed?|closing|closes)\s+on\b",
+    re.IGNORECASE,
 )
 _DEADLINE = re.compile(
     r"scadenz|scade|entro\s+(?:e\s+non\s+oltre\s+)?(?:il|le|la|ore)|termine|chiusura|chiude|fino\s+al(?:le)?\s"
-    r"|deadline|closes?\b|closing|submi\w+\s+(?:by|until|before)|no\s+later\s+than|until\b",
+    r"|si\s+chiud\w+|chiudon\w*|chiuder\w*"
+    r"|deadline|cut-?\s?off|clos(?:es?|ed)\b|closing|submi\w+\s+(?:by|until|before)|no\s+later\s+than|until\b",
     re.IGNORECASE,
 )
 _OPENING = re.compile(r"apertura|a\s+partire\s+da|aprir|apre\b|dalle\s+ore|opens?\b|opening|launch", re.IGNORECASE)
@@ -212,7 +242,7 @@ _CLOSING_NOTE = re.compile(
 
 def closing_notes(text: str) -> list[Labelled]:
     """Sentences saying a call stays open until its funds run out ("fino ad esaurimento fondi")."""
-    return [Labelled(label="closing_note", value=s) for s in sentences(text) if _CLOSING_NOTE.search(s)]
+    return [Labelled(label=DateLabel.CLOSING_NOTE, value=s) for s in sentences(text) if _CLOSING_NOTE.search(s)]
 
 
 def date_facts(text: str) -> list[Labelled]:
@@ -224,18 +254,18 @@ def date_facts(text: str) -> list[Labelled]:
     facts: list[Labelled] = []
     for sentence in sentences(text):
         if _CLOSING_NOTE.search(sentence):
-            facts.append(Labelled(label="closing_note", value=sentence))
+            facts.append(Labelled(label=DateLabel.CLOSING_NOTE, value=sentence))
         dates = _DATE.findall(sentence)
         if not dates:
             continue
         if len(dates) >= 2 and _PERIOD.search(sentence):
-            label = "period"
+            label = DateLabel.PERIOD
         elif _DEADLINE.search(sentence):
-            label = "deadline"
+            label = DateLabel.DEADLINE
         elif _OPENING.search(sentence):
-            label = "opening"
+            label = DateLabel.OPENING
         elif _PUBLISHED.search(sentence):
-            label = "published"
+            label = DateLabel.PUBLISHED
         else:
             continue
         facts.append(Labelled(label=label, value=sentence))

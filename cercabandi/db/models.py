@@ -40,6 +40,14 @@ NAMING_CONVENTION = {
 }
 
 
+def alembic_include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic compares only what the models describe: the full-text index of calls (SQLite's FTS5
+    table and its shadow tables, PostgreSQL's GIN expression index) belongs to the migration."""
+    if type_ == "table" and name is not None and name.startswith("calls_fts"):
+        return False
+    return not (type_ == "index" and name == "ix_calls_search_text_fts")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC; returns them aware (SQLite keeps no offset)."""
 
@@ -98,7 +106,7 @@ class CrawlRun(Base):
     run_key: Mapped[str | None] = mapped_column(String(100), index=True)  # the nightly run it belongs to
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failing|failed
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|degraded|failing|failed
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     items: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
@@ -175,6 +183,8 @@ class Call(Base):
     last_seen: Mapped[datetime]
     missing_count: Mapped[int] = mapped_column(Integer, default=0)  # complete crawls without it
     missing_since: Mapped[datetime | None]
+    # Stems of the call's texts (core.search_text.document), indexed by the database's full-text search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     versions: Mapped[list[CallVersion]] = relationship(
         back_populates="call", order_by="CallVersion.version", cascade="all, delete-orphan"
@@ -231,6 +241,7 @@ class Project(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # stems, as for calls
 
     comuni: Mapped[list[Comune]] = relationship(secondary="project_comuni", order_by="Comune.name")
 
@@ -247,7 +258,11 @@ class ProjectComune(Base):
 
 class MatchRow(Base):
     __tablename__ = "matches"
-    __table_args__ = (UniqueConstraint("call_id", "project_id"),)
+    __table_args__ = (
+        UniqueConstraint("call_id", "project_id"),
+        # A call's best score and number of matches read from the index alone (triage queue, lists).
+        Index("ix_matches_call_active_score", "call_id", "active", "score"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
@@ -272,13 +287,32 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Bumped to end every session of the user (logout, password change, deactivation).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped when the password changes: calendar tokens carry it, so a new password revokes them.
+    credential_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginFailure(Base):
+    """A failed login or password confirmation, kept for the throttle (shared by every web worker)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ReviewRow(Base):
     """A volunteer's or staff member's verdict on a call (for a project, or in general)."""
 
     __tablename__ = "reviews"
-    __table_args__ = (Index("ix_reviews_call_project", "call_id", "project_id"),)
+    __table_args__ = (
+        Index("ix_reviews_call_project", "call_id", "project_id"),
+        Index("ix_reviews_call_reviewer", "call_id", "reviewer"),  # "has this person judged this call?"
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"))

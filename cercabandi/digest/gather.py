@@ -114,6 +114,8 @@ def source_alerts(session: Session, *, now: datetime, tz: tzinfo) -> tuple[Sourc
             detail = f" ({latest.problems[0]})" if latest.problems else ""
             alerts.append(SourceAlert(source.id, source.name, f"ultima raccolta non riuscita il {when}{detail}"))
             continue
+        if latest.status == "degraded":  # calls arrive, read by the generic fallback: the site changed
+            alerts.append(SourceAlert(source.id, source.name, "pagine lette con la lettura generica: sito cambiato"))
         news = last_news.get(source.id)
         if news is not None and news.tzinfo is None:  # max() over a column bypasses the UTC type on SQLite
             news = news.replace(tzinfo=UTC)

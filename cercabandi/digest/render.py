@@ -245,5 +245,8 @@ def to_message(
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
     if rendered.ics is not None:
-        message.add_attachment(rendered.ics, maintype="text", subtype="calendar", filename="scadenze.ics")
+        # The charset tells mail clients how to read accented titles in the calendar (RFC 5545 is UTF-8).
+        message.add_attachment(
+            rendered.ics, maintype="text", subtype="calendar", filename="scadenze.ics", params={"charset": "utf-8"}
+        )
     return message

@@ -117,6 +117,19 @@ def reference_day(now: datetime, settings: Settings, period: date | str | None) 
         raise ValueError(f"period {period!r} must be a day such as 2026-11-21") from exc
 
 
+def check_link_signing(settings: Settings, *, dry_run: bool) -> None:
+    """Refuse to send e-mails whose one-click links anyone could forge (see ``Settings.secret_key_problem``).
+
+    Called by the composition roots (``cercabandi digest``, the nightly flow) before ``run_digests``;
+    a dry run only writes files to the outbox and is allowed.
+    """
+    if dry_run or not settings.smtp_host:
+        return
+    problem = settings.secret_key_problem()
+    if problem:
+        raise ValueError(f"refusing to send digests with signed links: {problem}")
+
+
 def run_digests(
     sessions: sessionmaker[Session],
     settings: Settings,

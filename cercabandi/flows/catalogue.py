@@ -21,7 +21,9 @@ from cercabandi.catalogue import (
     rejected_table,
     table_bytes,
 )
+from cercabandi.catalogue.table import MAX_FILE_BYTES, too_large
 from cercabandi.catalogue.writer import Cell
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR
 from cercabandi.db.repo.projects import UpsertReport, upsert_projects
 from cercabandi.db.session import transaction
 
@@ -38,15 +40,21 @@ def load_catalogue(
 ) -> ParsedCatalogue:
     """Read and validate a catalogue file. Raises ``CatalogueFileError`` when it cannot be read at all."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # refused before reading: a huge file never enters memory
+            raise CatalogueFileError(too_large(path.name, size))
         data = path.read_bytes()
     except OSError as exc:
         raise CatalogueFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     return parse_catalogue(path.name, data, sheet=sheet, maps=maps, preset=preset, encoding=encoding)
 
 
-def write_table(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    """Write a table as CSV or XLSX, by the file's extension (``ValueError`` for any other)."""
-    data = table_bytes(path.name, headers, rows)
+def write_table(
+    path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]], *, separator: str = DEFAULT_SEPARATOR
+) -> None:
+    """Write a table as CSV (``separator`` between cells) or XLSX, by the file's extension (``ValueError`` for any
+    other)."""
+    data = table_bytes(path.name, headers, rows, separator=separator)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
 

@@ -3,8 +3,34 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import typer
+import typer.core
+
+
+def _flags_take_no_value() -> None:
+    """Show boolean flags (and --help) without a value type in the rich help.
+
+    typer 0.29 prints ``--skip-invalid <bool>`` and even ``--help <bool>`` in its rich help
+    panels, which reads as if the flag took a value; its plain help already leaves the type out
+    for flags (upstream typer issue #493 is about the opposite wish). A flag has no value, so it
+    has no type to show: every command and every future flag gets this from here.
+    """
+    shown = typer.core.TyperOption.display_type_rich
+    if getattr(shown, "_cercabandi_flags", False):
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: Any) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        return shown(self, ctx)
+
+    display_type_rich._cercabandi_flags = True  # type: ignore[attr-defined]
+    typer.core.TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
 
 app = typer.Typer(
     name="cercabandi",

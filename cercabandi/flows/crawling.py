@@ -25,11 +25,12 @@ from sqlalchemy import inspect
 
 from cercabandi.core.models import utcnow
 from cercabandi.core.sources import SOURCES
-from cercabandi.crawlers.replay import ReplayCatalogue, ReplayServer, catalogue_for, recorded_sources, serving
+from cercabandi.crawlers.replay import ReplayCatalogue, ReplayServer, serving
 from cercabandi.crawlers.runner import DEFAULT_TIMEOUT, SpiderResult, run_spider
 from cercabandi.db.models import CrawlRun
 from cercabandi.db.repo import raw as raw_repo
 from cercabandi.db.session import transaction, write_lock
+from cercabandi.flows.replaying import catalogue_for, recorded_sources
 
 DEFAULT_JOBS = 3  # spider processes at once (the crawl_jobs setting)
 
@@ -42,12 +43,13 @@ class SourceSummary:
     """One source's crawl, as shown by ``crawl`` and the nightly run report."""
 
     source: str
-    status: str  # ok | failing | failed | skipped
+    status: str  # ok | degraded | failing | failed | skipped
     complete: bool  # a full, healthy listing: only then may calls be marked missing
     items: int = 0
     new: int = 0
     changed: int = 0
     errors: int = 0
+    fallbacks: int = 0  # items read by the generic fallback (the layout drifted)
     fill_rates: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     crawl_run_id: int | None = None
@@ -264,6 +266,7 @@ def _close_run(ctx: Any, crawl: _Crawl, outcome: _Outcome, options: _Options) ->
                     problems=problems,
                 )
                 summary = _summary(run, result, started)
+                summary.fallbacks = ingest.fallbacks
         except Exception as exc:
             problems.append(f"could not store the crawled records: {exc}")
         else:

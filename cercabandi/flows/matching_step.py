@@ -22,6 +22,7 @@ from cercabandi.db.repo.matches import store_matches
 from cercabandi.db.repo.projects import list_projects
 from cercabandi.db.repo.reviews import project_reviews
 from cercabandi.flows.normalising import load_callable
+from cercabandi.flows.progress import report
 
 DEFAULT_MATCHER = "cercabandi.matching.matcher:Matcher"
 DEFAULT_K = 20
@@ -67,6 +68,7 @@ def match_all(
     """Fit the matcher on the rankable calls, rank every project, store the matches."""
     factory = load_callable(matcher) if isinstance(matcher, str) else matcher
     version = _matcher_version(matcher)
+    report("match", "start", note="reading the open calls and the catalogue")
     with sessions() as session:
         calls = rankable_calls(session, now)
         # Projects still looking for funds: completed ones are not ranked.
@@ -75,12 +77,17 @@ def match_all(
     summary = MatchSummary(calls=len(calls), projects=len(projects), matcher_version=version)
     ranked = []
     if calls and projects:
-        ranked = factory().fit(calls).rank(projects, k=k, now=now, feedback=feedback)
+        report("match", "update", note=f"fitting the matcher on {len(calls):,} open calls")
+        fitted = factory().fit(calls)
+        report("match", "update", note=f"ranking the calls for {len(projects):,} projects")
+        ranked = fitted.rank(projects, k=k, now=now, feedback=feedback)
+    report("match", "update", note=f"storing {len(ranked):,} matches")
     with sessions() as session, session.begin():
         stored = store_matches(session, ranked, now=now, matcher_version=version, project_ids=[p.id for p in projects])
     summary.new, summary.updated, summary.unchanged = stored.new, stored.updated, stored.unchanged
     summary.reactivated, summary.deactivated = stored.reactivated, stored.deactivated
     _count_reach(summary, calls, ranked)
+    report("match", "done", note=f"{len(ranked):,} matches: {summary.new:,} new, {summary.deactivated:,} dropped out")
     titles = {c.id: c.title for c in calls}
     names = {p.id: p.title for p in projects}
     for match in sorted(ranked, key=lambda m: -m.score)[:top]:

@@ -38,6 +38,7 @@ from cercabandi.flows.normalising import (
     normalise_source,
     sources_with_raw_records,
 )
+from cercabandi.flows.progress import report
 from cercabandi.flows.report import RunReport, build_report
 
 CRAWLER = "cercabandi.flows.crawling:crawl_sources"
@@ -90,13 +91,25 @@ def crawl_one(
     settings: Settings, source_id: str, *, replay_dir: str | None, run_key: str | None, crawler: str = CRAWLER
 ) -> dict[str, Any]:
     crawl_sources = load_callable(crawler)
+    report("crawl", "start", item=source_id)
     summaries = crawl_sources(
-        context_for(settings), [source_id], replay_dir=Path(replay_dir) if replay_dir else None, run_key=run_key
+        context_for(settings),
+        [source_id],
+        replay_dir=Path(replay_dir) if replay_dir else None,
+        run_key=run_key,
+        progress=_crawl_progress,
     )
     result = summary_dict(summaries[0])
+    report("crawl", "done", item=source_id, note=f"{result['items']} items, {result['status']}")
     if result["status"] == "failed":
         raise CrawlFailed(f"{source_id}: crawl failed: {'; '.join(result['problems']) or 'no reason given'}")
     return result
+
+
+def _crawl_progress(source: str, event: str, items: int) -> None:
+    """The crawl glue's item counts as progress (its start and end are reported by ``crawl_one``)."""
+    if event == "items":
+        report("crawl", "update", item=source, note=f"{items} items", completed=items)
 
 
 @task(name="crawl-source", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
@@ -238,6 +251,9 @@ def match_flow(now: datetime | None = None, k: int = DEFAULT_K, matcher: str = D
 
 
 def digest_all(settings: Settings, *, now: datetime, dry_run: bool, digester: str = DIGESTER) -> dict[str, Any]:
+    from cercabandi.digest.service import check_link_signing
+
+    check_link_signing(settings, dry_run=dry_run)
     run_digests = load_callable(digester)
     context = context_for(settings)
     result = run_digests(sessions=context.sessions, settings=settings, now=now, dry_run=dry_run)
@@ -264,6 +280,22 @@ def digest_flow(now: datetime | None = None, dry_run: bool | None = None, digest
 
 
 # ----------------------------------------------------------------------- nightly
+
+
+def crawl_outcome(crawled: list[dict[str, Any]]) -> str:
+    """One line for the progress display: what the crawl of every source gave."""
+    bad = [c["source"] for c in crawled if c["status"] in ("failing", "failed")]
+    line = (
+        f"{len(crawled)} sources, {sum(c['items'] for c in crawled)} items, "
+        f"{sum(c['new'] for c in crawled)} new, {sum(c['changed'] for c in crawled)} changed"
+    )
+    return line + (f"; failing: {', '.join(bad)}" if bad else "")
+
+
+def normalise_outcome(sources: list[dict[str, Any]]) -> str:
+    """One line for the progress display: what normalising every source gave."""
+    total = {key: sum(int(s.get(key, 0)) for s in sources) for key in ("new", "changed", "unchanged", "quarantined")}
+    return ", ".join(f"{value} {key}" for key, value in total.items())
 
 
 @flow(name="nightly")
@@ -296,16 +328,22 @@ def nightly_flow(
     notes = [f"{name} skipped: {why}" for name, why in missing.items() if why]
     crawled: list[dict[str, Any]] | None = None
     if crawl and not missing["crawl"]:
+        report("crawl", "start", note=f"{settings.crawl_jobs} sources at a time")
         runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.crawl_jobs)
         pooled = crawl_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
         crawled = pooled(source_ids=source_ids, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
+        report("crawl", "done", note=crawl_outcome(crawled))
     normalised: dict[str, Any] = {"sources": [], "finish": None}
     if not missing["normalise"]:
+        report("normalise", "start")
         normalised = normalise_flow(crawled=crawled, now=now, normaliser=normaliser)
+        report("normalise", "done", note=normalise_outcome(normalised["sources"]))
     match = match_flow(now=now, matcher=matcher) if not missing["match"] else None
     digest_result: dict[str, Any] | None = None
     if digest and not missing["digest"]:
+        report("digest", "start")
         digest_result = digest_flow(now=now, dry_run=digest_dry_run, digester=digester)
+        report("digest", "done", note=str(digest_result.get("summary") or ""))
     return build_report(
         context_for(settings).sessions,
         now=now,

@@ -24,6 +24,7 @@ from cercabandi.db.models import Call, CrawlRun, Quarantine, RawRecord
 from cercabandi.db.repo import calls as calls_repo
 from cercabandi.db.repo import raw as raw_repo
 from cercabandi.db.session import transaction, write_lock
+from cercabandi.flows.progress import report
 from cercabandi.normalise.duplicates import find_duplicates
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,8 @@ def normalise_source(
     if seen:
         with write_lock, transaction(sessions) as session:
             calls_repo.touch_seen(session, source_id, seen, max(item.seen_at for item in seen.values()))
-    for batch in _chunks(todo, BATCH):
+    report("normalise", "start", item=source_id, completed=0, total=len(todo))
+    for done, batch in enumerate(_chunks(todo, BATCH), start=1):
         # Normalising is the slow part: done outside the write transaction, which stays short.
         with sessions() as session:
             outcomes = [
@@ -142,9 +144,11 @@ def normalise_source(
             for outcome in outcomes:
                 if outcome is not None:
                     _store(session, outcome, result, now=now)
+        report("normalise", "update", item=source_id, completed=min(done * BATCH, len(todo)), total=len(todo))
     # Only now: a crash before this line leaves the runs to read again, and reading them twice changes nothing.
     with write_lock, transaction(sessions) as session:
         raw_repo.mark_normalised(session, run_ids, now)
+    report("normalise", "done", item=source_id, note=f"{result.new} new, {result.changed} changed")
     result.changes = result.changes[:report_cap]
     result.quarantine = result.quarantine[:report_cap]
     return result

@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,17 +31,22 @@ from cercabandi.web import (
     routes_dashboard,
     routes_export,
     routes_feedback,
+    routes_info,
     routes_triage,
 )
+from cercabandi.web.middleware import RequestLimits, TrustedProxies, catch_errors, security_headers
 from cercabandi.web.pages import error_page, route_path
 from cercabandi.web.render import STATIC_DIR, make_templates
-from cercabandi.web.security import CSRFError, Forbidden, LoginRequired, LoginThrottle
+from cercabandi.web.security import GENERATION, CSRFError, Forbidden, LoginRequired
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "cercabandi_session"
 SESSION_MAX_AGE = 12 * 3600  # a working day; then log in again
-DEFAULT_SECRET = "change-me-in-production"
+
+
+class InsecureSettings(RuntimeError):
+    """The settings would let anyone forge sessions: the application refuses to start."""
 
 
 def create_app(
@@ -56,9 +61,10 @@ def create_app(
     ``secure_cookies`` defaults to whether ``settings.base_url`` is https: behind a
     TLS-terminating proxy the cookie is Secure, on plain local http it must not be.
     """
+    problem = settings.secret_key_problem()
+    if problem:
+        raise InsecureSettings(problem)
     secret = settings.secret_key.get_secret_value()
-    if secret == DEFAULT_SECRET:
-        log.warning("CERCABANDI_SECRET_KEY is the default: set a long random value before going live")
     if secure_cookies is None:
         secure_cookies = settings.base_url.startswith("https://")
 
@@ -68,33 +74,9 @@ def create_app(
     app.state.sessions = sessions
     app.state.clock = clock
     app.state.templates = make_templates(settings.tz)
-    # Per username: slows guessing one account. Per address: looser, since an office behind
-    # one NAT address (or a proxy without --proxy-headers) shares it.
-    app.state.login_throttles = {"user": LoginThrottle(limit=5), "ip": LoginThrottle(limit=20)}
 
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret,
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
-        same_site="lax",
-        https_only=secure_cookies,
-    )
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    _add_middleware(app, settings, secret, secure_cookies)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-
     for module in (
         routes_auth,
         routes_dashboard,
@@ -103,9 +85,30 @@ def create_app(
         routes_export,
         routes_admin,
         routes_feedback,
+        routes_info,
     ):
         app.include_router(module.router)
+    _add_error_pages(app)
+    return app
 
+
+def _add_middleware(app: FastAPI, settings: Settings, secret: str, secure_cookies: bool) -> None:
+    # Added innermost first: errors and limits run with the session; proxies and headers outside it.
+    app.middleware("http")(catch_errors)
+    app.add_middleware(RequestLimits)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure_cookies,
+    )
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
+    app.middleware("http")(security_headers)
+
+
+def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
         target = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
@@ -127,6 +130,17 @@ def create_app(
             "Torna indietro, ricarica la pagina e riprova.",
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def _bad_parameter(request: Request, exc: RequestValidationError) -> Response:
+        # A page number, an id or a form field of the wrong type or out of bounds: an Italian 400, not JSON.
+        fields = sorted({str(error["loc"][-1]) for error in exc.errors() if error.get("loc")})
+        return _error_page(
+            request,
+            400,
+            "Richiesta non valida",
+            f"Valore non valido per: {', '.join(fields) or 'un parametro'}. Apri la pagina dal menu e riprova.",
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Unknown addresses and wrong methods come from the router (no route raises HTTPException):
@@ -138,8 +152,6 @@ def create_app(
         if exc.headers:
             response.headers.update(exc.headers)  # e.g. Allow on 405
         return response
-
-    return app
 
 
 NOT_FOUND_PAGES = {
@@ -158,8 +170,8 @@ def _session_user(request: Request) -> User | None:
         return None
     with request.app.state.sessions() as db:
         found = db.get(User, uid)
-        if found is None or not found.active:
-            return None
+        if found is None or not found.active or request.session.get(GENERATION) != found.session_generation:
+            return None  # the same rule as optional_user: a cookie from before a logout shows no one
         db.expunge(found)
         return found
 

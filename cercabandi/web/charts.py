@@ -8,7 +8,13 @@ from markupsafe import Markup, escape
 
 from cercabandi.db.models import CrawlRun
 
-STATUS_COLOURS = {"ok": "#2e7d4f", "failing": "#c77700", "failed": "#b3261e", "running": "#8a8f98"}
+STATUS_COLOURS = {
+    "ok": "#2e7d4f",
+    "degraded": "#a08a00",
+    "failing": "#c77700",
+    "failed": "#b3261e",
+    "running": "#8a8f98",
+}
 
 
 def bar_chart(bars: Sequence[tuple[str, int]], *, width: int = 560, height: int = 160, title: str = "") -> Markup:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -25,6 +25,7 @@ def render(
         "now": now(request),
         "root": request.scope.get("root_path", ""),
         "path": route_path(request),
+        "can_undo": bool(request.session.get("undo")) if "session" in request.scope else False,
     }
     base.update(context)
     return request.app.state.templates.TemplateResponse(request, template, base, status_code=status_code)
@@ -60,3 +61,8 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+def call_page_url(base_url: str, call_id: str) -> str:
+    """The shareable address of a call's page (the public base URL, not the one of this request)."""
+    return f"{base_url.rstrip('/')}/calls/{quote(call_id, safe=':')}"

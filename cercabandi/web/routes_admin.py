@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cercabandi.core.vocab import THEMES, Frequency, Role, label_it
 from cercabandi.db.models import Comune, Project, User
-from cercabandi.db.repo import browse
+from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo.subscriptions import (
     DEFAULT_MIN_SCORE,
     EMAIL_RE,
@@ -31,8 +31,20 @@ from cercabandi.db.repo.users import (
     set_role,
 )
 from cercabandi.web.pages import redirect, render
+from cercabandi.web.params import SubscriptionId, UserId
 from cercabandi.web.routes_export import calendar_url
-from cercabandi.web.security import csrf_protect, flash, get_db, now, require
+from cercabandi.web.security import (
+    csrf_protect,
+    flash,
+    get_db,
+    log_in,
+    now,
+    password_failed,
+    password_succeeded,
+    require,
+    throttle_wait,
+    wait_message,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -70,7 +82,7 @@ def users_create(
 
 @router.post("/admin/users/{user_id}")
 def users_update(
-    user_id: int,
+    user_id: UserId,
     request: Request,
     action: str = Form(...),
     role: str = Form(""),
@@ -120,7 +132,12 @@ def account_password(
     user: User = Depends(require(Role.VOLUNTEER)),
     db: Session = Depends(get_db),
 ) -> Response:
+    wait = throttle_wait(request, db, user.username)
+    if wait is not None:
+        flash(request, wait_message(wait), "error")
+        return redirect(request, "/account")
     if authenticate(db, user.username, current) is None:
+        password_failed(request, db, user.username)
         flash(request, "La password attuale non è corretta.", "error")
         return redirect(request, "/account")
     if new != confirm:
@@ -132,8 +149,10 @@ def account_password(
         db.rollback()
         flash(request, exc.italian, "error")
         return redirect(request, "/account")
+    password_succeeded(request, db, user.username)
     db.commit()
-    flash(request, "Password cambiata.")
+    log_in(request, user)  # every other session ended with the old password; this one carries on
+    flash(request, "Password cambiata: le altre sessioni sono state chiuse.")
     return redirect(request, "/account")
 
 
@@ -152,7 +171,7 @@ def subscriptions_page(
         {
             "subscriptions": subs,
             "comuni_names": comuni,
-            "comuni": [c for c, n_projects, _ in browse.list_comuni(db) if n_projects],
+            "comuni": [c for c, n_projects, _ in lists_repo.list_comuni(db) if n_projects],
             "frequencies": [(Frequency.DAILY.value, "Giornaliera"), (Frequency.WEEKLY.value, "Settimanale")],
             "themes": list(THEMES.values()),
             "theme_labels": THEMES,
@@ -227,7 +246,7 @@ def subscriptions_create(
 
 @router.post("/subscriptions/{subscription_id}")
 def subscriptions_update(
-    subscription_id: int,
+    subscription_id: SubscriptionId,
     request: Request,
     action: str = Form(...),
     user: User = Depends(require(Role.STAFF)),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -11,7 +9,18 @@ from sqlalchemy.orm import Session
 from cercabandi.db.models import User
 from cercabandi.db.repo.users import authenticate
 from cercabandi.web.pages import redirect, render, safe_next
-from cercabandi.web.security import csrf_protect, flash, get_db, log_in, log_out, now, optional_user
+from cercabandi.web.security import (
+    csrf_protect,
+    flash,
+    get_db,
+    log_in,
+    log_out,
+    optional_user,
+    password_failed,
+    password_succeeded,
+    throttle_wait,
+    wait_message,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -31,29 +40,13 @@ def login(
     next: str = Form("/"),
     db: Session = Depends(get_db),
 ) -> Response:
-    throttles = request.app.state.login_throttles
-    client = request.client.host if request.client else "unknown"
-    keys = {"user": username.strip().lower(), "ip": client}
-    at = now(request)
-    waits = [w for kind, key in keys.items() if (w := throttles[kind].retry_after([key], at)) is not None]
-    if waits:
-        wait = max(waits)
-        minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        return render(
-            request,
-            "login.html",
-            {
-                "next": safe_next(next),
-                "username": username,
-                "error": f"Troppi tentativi falliti. Riprova tra {minutes} minut{'o' if minutes == 1 else 'i'}.",
-            },
-            user=None,
-            status_code=429,
-        )
+    wait = throttle_wait(request, db, username)
+    if wait is not None:
+        context = {"next": safe_next(next), "username": username, "error": wait_message(wait)}
+        return render(request, "login.html", context, user=None, status_code=429)
     user = authenticate(db, username, password)
     if user is None:
-        for kind, key in keys.items():
-            throttles[kind].failed([key], at)
+        password_failed(request, db, username)
         return render(
             request,
             "login.html",
@@ -61,14 +54,14 @@ def login(
             user=None,
             status_code=401,
         )
-    db.commit()  # a password hash upgraded by authenticate
-    throttles["user"].succeeded([keys["user"]])
+    password_succeeded(request, db, username)
+    db.commit()  # also a password hash upgraded by authenticate
     log_in(request, user)
     return redirect(request, safe_next(next))
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    log_out(request)
+def logout(request: Request, user: User | None = Depends(optional_user), db: Session = Depends(get_db)) -> Response:
+    log_out(request, db, user)
     flash(request, "Sei uscito dall'applicazione.")
     return redirect(request, "/login")

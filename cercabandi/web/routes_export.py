@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -17,9 +17,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR, csv_bytes, separator_for
+from cercabandi.core.untrusted import neutralise_formula
 from cercabandi.core.vocab import Role, label_it
-from cercabandi.db.models import User
-from cercabandi.db.repo import browse
+from cercabandi.db.models import Call, User
+from cercabandi.db.repo import export as export_repo
+from cercabandi.db.repo import lists as lists_repo
+from cercabandi.db.repo import verdicts as verdicts_repo
+from cercabandi.web.feeds import ICS_SALT, atom_feed, ics_token
+from cercabandi.web.pages import call_page_url, error_page
 from cercabandi.web.render import level_label
 from cercabandi.web.routes_browse import parse_filters
 from cercabandi.web.security import LoginRequired, csrf_protect, get_db, has_role, now, optional_user, require
@@ -49,14 +55,11 @@ COLUMNS = (
     "link_bando",
     "pagina_revisione",
 )
-ICS_SALT = "cercabandi-ics-feed"
 
 
 def _cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula (publisher titles are untrusted) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return neutralise_formula(value)
 
 
 def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
@@ -64,13 +67,13 @@ def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
     settings = request.app.state.settings
     fmt = request.app.state.templates.env.globals["fmt"]
     filters, _, _ = parse_filters(request, user)
-    calls, _ = browse.list_calls(db, filters, at, limit=EXPORT_LIMIT)
-    scores = browse.best_scores(db, [c.id for c in calls])
-    verdicts = browse.verdicts_for(db, [c.id for c in calls])
+    calls, _ = lists_repo.list_calls(db, filters, at, limit=EXPORT_LIMIT)
+    scores = lists_repo.best_scores(db, [c.id for c in calls])
+    verdicts = verdicts_repo.verdicts_for(db, [c.id for c in calls])
     rows = []
     for call in calls:
         view: CallView = call_view(call, at)
-        verdict = verdicts.get(call.id, browse.Verdicts())
+        verdict = verdicts.get(call.id, verdicts_repo.Verdicts())
         deadline = view.next_deadline(at) or (view.deadlines[-1][0] if view.deadlines else None)
         rows.append(
             [
@@ -92,7 +95,7 @@ def export_rows(request: Request, db: Session, user: User) -> list[list[Any]]:
                 verdict.not_relevant,
                 ", ".join(verdict.themes),
                 view.url or "",
-                f"{settings.base_url.rstrip('/')}/calls/{quote(call.id, safe=':')}",
+                call_page_url(settings.base_url, call.id),
             ]
         )
     return rows
@@ -108,15 +111,25 @@ def _filename(request: Request, ext: str) -> str:
 
 @router.get("/calls.csv")
 def export_csv(
-    request: Request, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+    request: Request,
+    sep: str = DEFAULT_SEPARATOR,
+    user: User = Depends(require(Role.VOLUNTEER)),
+    db: Session = Depends(get_db),
 ) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in export_rows(request, db, user):
-        writer.writerow([_cell(v) for v in row])
+    """``;``-separated UTF-8 with a BOM for Italian Excel; ``?sep=,`` (or ``tab``) for other tools."""
+    try:
+        separator = separator_for(sep)
+    except ValueError:
+        return error_page(
+            request,
+            400,
+            "Separatore non valido",
+            "Per il CSV usa sep=; (Excel in italiano), sep=, oppure sep=tab.",
+            user=user,
+        )
+    rows = ([_cell(v) for v in row] for row in export_rows(request, db, user))
     return Response(
-        buffer.getvalue(),
+        csv_bytes(COLUMNS, rows, separator=separator),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{_filename(request, "csv")}"'},
     )
@@ -147,9 +160,14 @@ def export_xlsx(
     )
 
 
-def ics_token(secret: str, user: User) -> str:
-    """A per-user token for calendar clients (they cannot log in); deactivating the user revokes it."""
-    return URLSafeSerializer(secret, salt=ICS_SALT).dumps({"u": user.id})
+def _ics_claim_valid(payload: Any, user: User | None, now: datetime) -> bool:
+    if not isinstance(payload, dict) or user is None or not user.active or not has_role(user, Role.VOLUNTEER):
+        return False
+    try:
+        expires = date.fromisoformat(str(payload.get("e")))
+    except ValueError:
+        return False  # tokens issued before expiry existed, or malformed
+    return payload.get("g") == user.credential_generation and now.date() <= expires
 
 
 def _ics_user(request: Request, db: Session, token: str, session_user: User | None) -> User:
@@ -162,8 +180,9 @@ def _ics_user(request: Request, db: Session, token: str, session_user: User | No
         payload = URLSafeSerializer(secret, salt=ICS_SALT).loads(token)
     except BadSignature:
         raise LoginRequired from None
-    user = db.get(User, payload.get("u")) if isinstance(payload, dict) else None
-    if user is None or not user.active or not has_role(user, Role.VOLUNTEER):
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    user = db.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
+    if user is None or not _ics_claim_valid(payload, user, now(request)):
         raise LoginRequired
     return user
 
@@ -183,31 +202,8 @@ def calendar(
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "cercabandi: scadenze dei bandi pertinenti")
     cal.add("x-wr-timezone", settings.timezone)
-    for call in browse.relevant_calls_with_deadlines(db):
-        view = call_view(call, at)
-        page = f"{settings.base_url.rstrip('/')}/calls/{quote(call.id, safe=':')}"
-        for index, (deadline, label) in enumerate(view.deadlines):
-            event = Event()
-            event.add("uid", f"{call.id}#{index}@cercabandi")
-            event.add("summary", f"Scadenza: {call.title}" + (f" ({label})" if label else ""))
-            event.add("dtstart", deadline)
-            event.add("dtend", deadline + timedelta(minutes=30))
-            event.add("dtstamp", at)
-            event.add("url", page)
-            event.add(
-                "description",
-                "\n".join(
-                    line
-                    for line in (
-                        call.issuer or "",
-                        f"Soggetti ammessi: {', '.join(view.applicants)}" if view.applicants else "",
-                        f"Bando: {view.url}" if view.url else "",
-                        f"Scheda: {page}",
-                    )
-                    if line
-                ),
-            )
-            event.add("categories", ["bandi"])
+    for call in export_repo.relevant_calls_with_deadlines(db):
+        for event in deadline_events(call, at, settings.base_url):
             cal.add_component(event)
     return Response(
         cal.to_ical(),
@@ -216,7 +212,75 @@ def calendar(
     )
 
 
+def deadline_events(call: Call, at: datetime, base_url: str) -> list[Event]:
+    """One calendar event per deadline of a call, with its publisher, applicants and links."""
+    view = call_view(call, at)
+    page = call_page_url(base_url, call.id)
+    lines = (
+        call.issuer or "",
+        f"Soggetti ammessi: {', '.join(view.applicants)}" if view.applicants else "",
+        f"Bando: {view.url}" if view.url else "",
+        f"Scheda: {page}",
+    )
+    events = []
+    for index, (deadline, label) in enumerate(view.deadlines):
+        event = Event()
+        event.add("uid", f"{call.id}#{index}@cercabandi")
+        event.add("summary", f"Scadenza: {call.title}" + (f" ({label})" if label else ""))
+        event.add("dtstart", deadline)
+        event.add("dtend", deadline + timedelta(minutes=30))
+        event.add("dtstamp", at)
+        event.add("url", page)
+        event.add("description", "\n".join(line for line in lines if line))
+        event.add("categories", ["bandi"])
+        events.append(event)
+    return events
+
+
+@router.get("/calendar/{call_id:path}.ics")
+def call_calendar(
+    call_id: str, request: Request, user: User = Depends(require(Role.VOLUNTEER)), db: Session = Depends(get_db)
+) -> Response:
+    """One call's deadlines as an .ics file, to add to one's own calendar."""
+    call = db.get(Call, call_id)
+    if call is None:
+        return error_page(request, 404, "Bando non trovato", f"Nessun bando con identificativo «{call_id}».", user=user)
+    cal = Calendar()
+    cal.add("prodid", "-//cercabandi//Città metropolitana di Milano//IT")
+    cal.add("version", "2.0")
+    for event in deadline_events(call, now(request), request.app.state.settings.base_url):
+        cal.add_component(event)
+    safe_name = "".join(ch if ch.isalnum() else "-" for ch in call.native_id)[:60]
+    return Response(
+        cal.to_ical(),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="scadenza-{safe_name}.ics"'},
+    )
+
+
+FEED_SIZE = 50
+
+
+@router.get("/calls.atom")
+def calls_feed(
+    request: Request,
+    token: str = "",
+    session_user: User | None = Depends(optional_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The newest calls of a saved search (the call list's filters), for a feed reader."""
+    user = _ics_user(request, db, token, session_user)
+    filters, active, _ = parse_filters(request, user)
+    at, settings = now(request), request.app.state.settings
+    calls, _ = lists_repo.list_calls(db, replace(filters, sort=lists_repo.CallSort.NEW), at, limit=FEED_SIZE)
+    query = urlencode({**active, "token": token} if token else active)
+    self_url = f"{settings.base_url.rstrip('/')}/calls.atom" + (f"?{query}" if query else "")
+    title = "cercabandi: nuovi bandi" + (f" — {active['q']}" if active.get("q") else "")
+    body = atom_feed(title, self_url, settings.base_url, calls, at)
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
 def calendar_url(request: Request, user: User) -> str:
     secret = request.app.state.settings.secret_key.get_secret_value()
     base = request.app.state.settings.base_url.rstrip("/")
-    return f"{base}/calendar.ics?token={ics_token(secret, user)}"
+    return f"{base}/calendar.ics?token={ics_token(secret, user, now(request))}"

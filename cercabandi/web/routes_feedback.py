@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from cercabandi.core.models import Review
+from cercabandi.core.models import MAX_NOTE_CHARS, Review
 from cercabandi.core.vocab import ReviewReason, ReviewTag, label_it
 from cercabandi.db.models import Call, Comune, Project, Subscription
 from cercabandi.db.repo.reviews import record_review
@@ -30,7 +30,7 @@ from cercabandi.db.repo.subscriptions import unsubscribe
 from cercabandi.db.session import transaction
 from cercabandi.digest.gather import RunSnapshot, scope_label
 from cercabandi.digest.render import template_env
-from cercabandi.digest.tokens import TokenError, read_feedback_token, read_unsubscribe_token
+from cercabandi.digest.tokens import FeedbackClaim, TokenError, read_feedback_token, read_unsubscribe_token
 
 router = APIRouter(tags=["digest links"])
 _ENV = template_env()
@@ -88,6 +88,24 @@ def _token_problem(exc: TokenError):
     )
 
 
+def _subscription_gone(session, claim: FeedbackClaim):
+    """The refusal page when the link's subscription no longer exists or is not active, else None.
+
+    A link keeps working for 45 days: after an unsubscription (or for a forged-looking id) its
+    verdicts would be recorded in the name of someone who no longer takes part.
+    """
+    subscription = session.get(Subscription, claim.subscription_id) if 0 < claim.subscription_id < 2**31 else None
+    if subscription is not None and subscription.email == claim.email and subscription.active:
+        return None
+    return _message(
+        "Iscrizione non attiva",
+        f"L'iscrizione di {claim.email} a questi riepiloghi non è più attiva: la valutazione non è stata registrata.",
+        "Se partecipi ancora alla revisione, valuta il bando dall'applicazione.",
+        status_code=410,
+        error=True,
+    )
+
+
 def _call_url(request: Request, call_id: str) -> str:
     return f"{request.app.state.settings.base_url.rstrip('/')}/calls/{quote(call_id, safe='')}"
 
@@ -99,6 +117,9 @@ def _feedback_form(request: Request, token: str, *, error: str | None = None, ch
     except TokenError as exc:
         return None, _token_problem(exc)
     with state.sessions() as session:
+        gone = _subscription_gone(session, claim)
+        if gone is not None:
+            return None, gone
         call = session.get(Call, claim.call_id)
         project = session.get(Project, claim.project_id) if claim.project_id else None
         if call is None:
@@ -138,7 +159,7 @@ def feedback_submit(request: Request, token: str, reason: str = Form(""), note: 
         claim = read_feedback_token(state.settings.secret_key, token, now=now)
     except TokenError as exc:
         return _token_problem(exc)
-    note = note.strip()[:2000]
+    note = note.strip()[:MAX_NOTE_CHARS]
     reason_value = reason.strip() or None
     if claim.tag is ReviewTag.NOT_RELEVANT and reason_value not in {r.value for r in ReviewReason}:
         _, page = _feedback_form(request, token, error="Scegli il motivo per cui il bando non è pertinente.", note=note)
@@ -157,6 +178,9 @@ def feedback_submit(request: Request, token: str, reason: str = Form(""), note: 
         _, page = _feedback_form(request, token, error="La risposta non è valida: riprova.", note=note)
         return page
     with transaction(state.sessions) as session:
+        gone = _subscription_gone(session, claim)
+        if gone is not None:
+            return gone
         if session.get(Call, claim.call_id) is None:
             return _message("Bando non trovato", "Questo bando non è più presente in cercabandi.", status_code=404)
         project_id = claim.project_id if claim.project_id and session.get(Project, claim.project_id) else None

@@ -1,17 +1,18 @@
 """Who is asking and may they: login sessions, roles, CSRF tokens, failed-login throttling.
 
 The session lives in a signed cookie (Starlette's ``SessionMiddleware``, HttpOnly,
-SameSite=Lax, Secure when the application is served over https). It holds only the
-user id and the CSRF token; the user is re-read on every request, so a deactivated
-account or a changed role takes effect at once.
+SameSite=Lax, Secure when the application is served over https). It holds the user
+id, the user's session generation and the CSRF token; the user is re-read on every
+request, so a deactivated account or a changed role takes effect at once, and a
+logout or a password change (which move the generation on) ends every copy of
+the cookie. Failed passwords are throttled through ``db.repo.throttle``.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
-import threading
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
@@ -20,10 +21,13 @@ from sqlalchemy.orm import Session
 
 from cercabandi.core.vocab import Role
 from cercabandi.db.models import User
+from cercabandi.db.repo import throttle
+from cercabandi.db.repo.users import end_sessions
 
 ROLE_RANK = {Role.VOLUNTEER.value: 1, Role.STAFF.value: 2, Role.ADMIN.value: 3}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+GENERATION = "gen"  # the user's session generation when the cookie was issued
 
 
 class LoginRequired(Exception):
@@ -67,10 +71,15 @@ def log_in(request: Request, user: User) -> None:
     # A fresh session at login: nothing chosen before it (e.g. a planted token) survives.
     request.session.clear()
     request.session["uid"] = user.id
+    request.session[GENERATION] = user.session_generation
     request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
 
 
-def log_out(request: Request) -> None:
+def log_out(request: Request, db: Session, user: User | None) -> None:
+    """End the session, and every other copy of its cookie: the user's generation moves on."""
+    if user is not None:
+        end_sessions(db, user)
+        db.commit()
     request.session.clear()
 
 
@@ -89,8 +98,8 @@ def optional_user(request: Request, db: Session = Depends(get_db)) -> User | Non
     if uid is None:
         return None
     user = db.get(User, uid)
-    if user is None or not user.active:
-        request.session.clear()
+    if user is None or not user.active or request.session.get(GENERATION) != user.session_generation:
+        request.session.clear()  # logged out, password changed or deactivated since the cookie was issued
         return None
     request.state.user = user
     return user
@@ -136,51 +145,26 @@ async def csrf_protect(request: Request) -> None:
 # ------------------------------------------------------------ login throttle
 
 
-class LoginThrottle:
-    """Refuse logins after repeated failures, per username and per client address.
+def client_address(request: Request) -> str:
+    """The client's address as the throttle sees it (``TrustedProxies`` has resolved forwarding)."""
+    return request.client.host if request.client else "unknown"
 
-    ``limit`` failures within ``window`` lock the key until the oldest failure
-    leaves the window. In memory: a restart forgets, which is acceptable for a
-    small office tool behind a login page (argon2 already makes guessing slow).
-    """
 
-    def __init__(self, limit: int = 5, window: timedelta = timedelta(minutes=15), max_keys: int = 10_000) -> None:
-        self.limit = limit
-        self.window = window
-        self.max_keys = max_keys  # random usernames must not grow memory without bound
-        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
-        self._lock = threading.Lock()
+def throttle_wait(request: Request, db: Session, username: str) -> timedelta | None:
+    """How long this client must wait before another password attempt for ``username``."""
+    return throttle.retry_after(db, client_address(request), username, now(request))
 
-    def _prune(self, key: str, now: datetime) -> deque[datetime]:
-        failures = self._failures[key]
-        while failures and now - failures[0] >= self.window:
-            failures.popleft()
-        return failures
 
-    def retry_after(self, keys: list[str], now: datetime) -> timedelta | None:
-        """How long the caller must wait, or None if it may try."""
-        with self._lock:
-            waits = []
-            for key in keys:
-                failures = self._prune(key, now)
-                if len(failures) >= self.limit:
-                    waits.append(failures[0] + self.window - now)
-            return max(waits) if waits else None
+def password_failed(request: Request, db: Session, username: str) -> None:
+    """Remember a wrong password (login or password change); committed at once, whatever follows."""
+    throttle.record_failure(db, client_address(request), username, now(request))
+    db.commit()
 
-    def failed(self, keys: list[str], now: datetime) -> None:
-        with self._lock:
-            if len(self._failures) >= self.max_keys:
-                for stale in [k for k, q in self._failures.items() if not q or now - q[-1] >= self.window]:
-                    del self._failures[stale]
-                while len(self._failures) >= self.max_keys:  # all recent: forget the oldest key
-                    del self._failures[next(iter(self._failures))]
-            for key in keys:
-                self._prune(key, now).append(now)
 
-    def __len__(self) -> int:
-        return len(self._failures)
+def password_succeeded(request: Request, db: Session, username: str) -> None:
+    throttle.record_success(db, client_address(request), username)
 
-    def succeeded(self, keys: list[str]) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+
+def wait_message(wait: timedelta) -> str:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return f"Troppi tentativi falliti. Riprova tra {minutes} minut{'o' if minutes == 1 else 'i'}."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Any
 
 from cercabandi.core.vocab import FUNDING_INSTRUMENTS, CallStatus, Instrument, label_it
 from cercabandi.db.models import Call, MatchRow
-from cercabandi.db.repo.browse import sql_status
+from cercabandi.db.repo.status import sql_status
 from cercabandi.web.render import GATE_LABELS
 
 
@@ -126,8 +127,9 @@ class CallView:
         if not isinstance(territory, dict):
             return "—"
         text = label_it(str(territory.get("scope", ""))) or "—"
-        if territory.get("text"):
-            text += f" ({territory['text']})"
+        detail = str(territory.get("text") or "").strip()
+        if detail and detail.casefold() not in text.casefold():  # never "Lombardia (Lombardia)"
+            text += f" ({detail})"
         return text
 
     @property
@@ -143,8 +145,42 @@ class CallView:
         ]
 
     @property
-    def warnings(self) -> list[str]:
-        return [str(w) for w in self.data.get("warnings") or []]
+    def warnings(self) -> list[tuple[str, str]]:
+        """The normaliser's notes (English, for developers) worded for the office: (Italian, original)."""
+        return [(warning_it(str(w)), str(w)) for w in self.data.get("warnings") or []]
+
+
+# The normaliser notes what it could not read with certainty in English (logs, run reports);
+# the pages say it in Italian. Unknown notes get a general sentence, the original on hover.
+WARNINGS_IT: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^cascade call"),
+        "Bando «a cascata»: piccoli contributi gestiti da un progetto finanziato dall'UE, con regole proprie.",
+    ),
+    (
+        re.compile(r"^several (\w+) amounts stated \(([^)]*)\): used (.+)$"),
+        "Il bando indica più importi: si usa il primo.",
+    ),
+    (
+        re.compile(r"^a DAIT communication"),
+        "È una comunicazione del Dipartimento, non un decreto: leggila come notizia.",
+    ),
+    (re.compile(r"^no usable deadline"), "Nessuna scadenza utilizzabile: trattato come aperto fino a chiusura."),
+    (re.compile(r"^(deadline|opening date) "), "Una data del bando non è plausibile ed è stata ignorata."),
+    (re.compile(r"(minimum|maximum) grant"), "Gli importi del contributo non sono coerenti: verificali sul bando."),
+    (
+        re.compile(r"no (date|amount|percentage) I can read"),
+        "Un dato del bando non è stato letto: verificalo sul bando.",
+    ),
+)
+WARNING_FALLBACK = "Un'informazione del bando non è stata letta con certezza: verificala sulla pagina del bando."
+
+
+def warning_it(text: str) -> str:
+    for pattern, italian in WARNINGS_IT:
+        if pattern.search(text):
+            return italian
+    return WARNING_FALLBACK
 
 
 def call_view(call: Call, now: datetime) -> CallView:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawlers.fixture_responses import fixture_bytes
+from tests.crawlers.kit import fixture_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALLENGE = b"""<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>

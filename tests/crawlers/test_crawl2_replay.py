@@ -52,7 +52,7 @@ def summary_rows(stdout: str) -> dict[str, list[str]]:
         if (
             len(cells) >= 7
             and cells[0] in (*OURS, "eu_sedia", "lombardia_bandi")
-            and cells[1] in ("ok", "failing", "failed")
+            and cells[1] in ("ok", "degraded", "failing", "failed")
         ):
             rows[cells[0]] = cells
     return rows

@@ -7,13 +7,13 @@ import json
 from typing import Any
 
 import pytest
-from crawler_testing import file_response, fixture, load_json
 from scrapy.http import Request
 
 from cercabandi.core.models import RawCall
 from cercabandi.crawlers.pipelines import validate_item
 from cercabandi.crawlers.spiders import eu_sedia
 from cercabandi.crawlers.spiders.eu_sedia import EuSediaSpider
+from tests.crawlers.kit import check_invariants, file_response, fixture, load_json
 
 SOURCE = "eu_sedia"
 
@@ -194,11 +194,55 @@ def _all_items(make_spider: Any) -> list[RawCall]:
 @pytest.mark.parametrize("index", range(5))
 def test_invariants_of_every_item(make_spider: Any, index: int) -> None:
     item = _all_items(make_spider)[index]
-    assert item.source == SOURCE and item.url.startswith("https://")
-    assert item.fetched_at.tzinfo is not None
+    check_invariants(item, SOURCE)
     assert item.payload["search"]["metadata"] and "apiVersion" not in item.payload["search"]
     for d in item.dates:
         assert d.label in ("opening", "deadline") or d.label.startswith("deadline: ")
     for a in item.amounts:
-        assert a.label in ("budget", "grant_min", "grant_max") and a.value.replace(".", "").isdigit()
+        assert a.label in ("budget", "call_budget", "grant_min", "grant_max") and a.value.replace(".", "").isdigit()
     assert all(isinstance(v, str) for v in item.extra.values())
+
+
+# ------------------------------------------------ topic details as recorded on 24 Sep 2026 (issue #15)
+# Written from the shapes another project recorded from the live topic-details answers: the calls
+# of the European Defence Fund put every topic under one action whose budget (422 M EUR for
+# EDF-2026-DA) is the whole call's; the conditions arrive as HTML.
+EDF_SHARED_POT = {
+    "budgetOverviewJSONItem": {
+        "budgetTopicActionMap": {
+            "118001": [
+                {
+                    "action": "EDF-2026-DA-C4ISR-DAA, EDF-2026-DA-GROUND-IFS, EDF-2026-DA-SPACE-SSA - EDF-DA",
+                    "budgetYearMap": {"2026": 422000000},
+                    "maxContribution": 50000000,
+                }
+            ]
+        }
+    },
+    "conditions": '<div class="x"> Conditions <p>1. <strong>Admissibility</strong>: legal entities in Member'
+    " States.</p><p>2. Eligible countries: described in Annex B.</p></div>",
+}
+
+
+def _result(identifier: str) -> dict[str, Any]:
+    return {"metadata": {"identifier": [identifier]}}
+
+
+def test_a_budget_shared_by_the_calls_topics_is_not_the_topics_own() -> None:
+    amounts, extra = eu_sedia._parse_amounts(_result("EDF-2026-DA-GROUND-IFS"), EDF_SHARED_POT)
+    assert [(a.label, a.value) for a in amounts] == [("call_budget", "422000000"), ("grant_max", "50000000")]
+    assert extra["budget_shared_by"] == "EDF-2026-DA-C4ISR-DAA, EDF-2026-DA-GROUND-IFS, EDF-2026-DA-SPACE-SSA"
+
+
+def test_a_topics_own_budget_stays_its_budget() -> None:
+    detail = load_json(SOURCE, "topic-detail.json")["TopicDetails"]
+    amounts, extra = eu_sedia._parse_amounts(_result("CERV-2026-CHAR-LITI-ANTIRACISM"), detail)
+    assert ("budget", "4000000") in [(a.label, a.value) for a in amounts]
+    assert "budget_shared_by" not in extra
+
+
+def test_conditions_are_text_not_markup() -> None:
+    applicants = eu_sedia._parse_conditions(_result("EDF-2026-DA-GROUND-IFS"), EDF_SHARED_POT)
+    assert applicants == (
+        "Conditions\n1. Admissibility: legal entities in Member States.\n2. Eligible countries: described in Annex B."
+    )

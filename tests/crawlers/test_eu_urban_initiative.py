@@ -7,7 +7,7 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from cercabandi.crawlers.spiders.eu_urban_initiative import EuUrbanInitiativeSpider
-from tests.crawlers.fixture_responses import (
+from tests.crawlers.kit import (
     check_expected,
     detail,
     fixture_response,
@@ -24,8 +24,8 @@ def test_listing() -> None:
     items, requests = split_output(spider.parse(fixture_response(SOURCE, "listing.html")))
     assert items == []
     assert [r.url for r in requests] == [
-        "https://urban-initiative.eu/calls-proposals/fourth-call-proposals-innovative-actions",
-        "https://urban-initiative.eu/calls-proposals/third-call-proposals-innovative-actions",
+        "https://www.urban-initiative.eu/calls-proposals/fourth-call-proposals-innovative-actions",
+        "https://www.urban-initiative.eu/calls-proposals/third-call-proposals-innovative-actions",
     ]
 
 
@@ -64,3 +64,10 @@ def test_failed_listing_marks_nothing_and_is_reported(caplog) -> None:  # type: 
     failure.request = Request(spider.listing_url, callback=spider.parse)  # type: ignore[attr-defined]
     spider.page_failed(failure)
     assert "page_failed" in caplog.text
+
+
+def test_the_spider_asks_the_live_host() -> None:
+    """Issue #15: the site lives at www.urban-initiative.eu; the bare domain is a redirect at best."""
+    request = EuUrbanInitiativeSpider().listing_request(EuUrbanInitiativeSpider.listing_url)
+    assert request.url.startswith("https://www.urban-initiative.eu/")
+    assert "www.urban-initiative.eu" in EuUrbanInitiativeSpider.allowed_domains

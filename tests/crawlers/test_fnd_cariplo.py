@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cercabandi.crawlers.spiders.fnd_cariplo import FndCariploSpider
-from tests.crawlers.fixture_responses import (
+from tests.crawlers.kit import (
     check_expected,
     detail,
     fixture_response,
@@ -81,3 +81,12 @@ def test_unreadable_pdf_is_recorded_not_raised(caplog: pytest.LogCaptureFixture)
 def test_pdfs_can_be_switched_off() -> None:
     items, requests = detail(FndCariploSpider(pdfs="no"), SOURCE, "detail_spazi_verdi.html")
     assert requests == [] and len(items) == 1
+
+
+def test_a_category_page_is_not_a_call() -> None:
+    """Issue #15: /it/bandi/bandi-ricerca-scientifica.html lists calls; it was taken for one."""
+    _, requests = split_output(FndCariploSpider().parse(fixture_response(SOURCE, "listing_category.html")))
+    assert [r.url.rsplit("/", 1)[-1] for r in requests] == [
+        "bando-ricerca-malattie-rare-2026.html",
+        "bando-spazi-verdi-e-comunita-2026.html",
+    ]

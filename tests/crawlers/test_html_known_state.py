@@ -21,7 +21,7 @@ from cercabandi.crawlers.spiders.eu_urban_initiative import EuUrbanInitiativeSpi
 from cercabandi.crawlers.spiders.fnd_cariplo import FndCariploSpider
 from cercabandi.crawlers.spiders.it_coesione import ItCoesioneSpider
 from cercabandi.crawlers.spiders.it_dait import ItDaitSpider
-from tests.crawlers.fixture_responses import FETCHED_AT, fixture_response, follow_pdf, meta, split_output
+from tests.crawlers.kit import FETCHED_AT, fixture_response, follow_pdf, meta, split_output
 
 # source: (spider, a listing page, the call page recorded for one of its entries, that call's PDF)
 CASES: dict[str, tuple[type[HtmlCallsSpider], str, str, str | None]] = {

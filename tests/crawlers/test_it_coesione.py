@@ -8,7 +8,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from cercabandi.crawlers.spiders.it_coesione import ItCoesioneSpider
-from tests.crawlers.fixture_responses import (
+from tests.crawlers.kit import (
     check_expected,
     detail,
     fixture_response,
@@ -84,3 +84,12 @@ def test_failed_call_page_is_reported(caplog: pytest.LogCaptureFixture) -> None:
     failure.request = request  # type: ignore[attr-defined]
     spider.page_failed(failure)
     assert "page_failed" in caplog.text and "/x/" in caplog.text
+
+
+def test_live_listing_shape_and_editions_as_sub_pages() -> None:
+    """Issue #15: "#main-page .card" / "h2.card-header-custom > a", and a new edition as a sub-page."""
+    _, requests = split_output(ItCoesioneSpider().parse(fixture_response(SOURCE, "listing_live_shape.html")))
+    assert [r.url.split("/it/finanziamenti-avvisi-e-bandi/")[1] for r in requests] == [
+        "avviso-pubblico-non-competitivo-supporto-ai-priga/",
+        "contrasto-alla-poverta-educativa-fsc/seconda-edizione-2026/",
+    ]  # the theme tags before the titles are not calls

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from cercabandi.crawlers.spiders.it_dait import ItDaitSpider, kind_of
-from tests.crawlers.fixture_responses import check_expected, detail, fixture_response, labels, split_output
+from cercabandi.core.models import RawCall
+from cercabandi.crawlers.htmlcalls import Page
+from cercabandi.crawlers.spiders.it_dait import ItDaitSpider, build_item, kind_of
+from tests.crawlers.kit import (
+    FETCHED_AT,
+    check_expected,
+    detail,
+    fixture_response,
+    labels,
+    split_output,
+)
 
 SOURCE = "it_dait"
 
@@ -78,3 +90,37 @@ def test_communication_news() -> None:
 )
 def test_kind_of(title: str, text: str, kind: str) -> None:
     assert kind_of(title, text)[0] == kind
+
+
+# ---------------------------------------------------------------- real news items (issue #15)
+
+
+def _real_items(shared_data: Path) -> list[RawCall]:
+    """The 45 real news items (title + the first 600 characters of the body) as the spider reads them."""
+    items = json.loads((shared_data / "calls" / "dait" / "news_items_2026-08-22.json").read_text(encoding="utf-8"))
+    built = []
+    for news in items:
+        text = f"{news['title']}\n{news['description']}"
+        page = Page(url=news["link"], title=news["title"], text=text, html=f"<p>{news['description']}</p>")
+        built.append(build_item(page, listing_text="", fetched_at=FETCHED_AT))
+    return built
+
+
+def test_real_items_name_their_recipients(shared_data: Path) -> None:
+    """0 of 45 had applicants: "ai Comuni…", "al comune di Catania", "agli enti locali" were not read."""
+    items = _real_items(shared_data)
+    assert len(items) == 45
+    from_text = [i for i in items if i.applicants and "applicants_from" not in i.extra]
+    from_publisher = [i for i in items if i.extra.get("applicants_from") == "publisher"]
+    assert len(from_text) >= 24
+    assert len(from_text) + len(from_publisher) >= 30
+    catania = next(i for i in items if i.native_id == "comunicato-del-19-marzo-2026")
+    assert catania.applicants and "al comune di Catania" in catania.applicants
+
+
+def test_real_decrees_announced_in_the_body_are_decrees(shared_data: Path) -> None:
+    """Two news titled "Comunicato del …" whose body is "Decreto del Ministro/Ministero …" were communications."""
+    kinds = {i.native_id: i.extra["kind"] for i in _real_items(shared_data)}
+    assert kinds["comunicato-del-7-maggio-2026"] == "decree"
+    assert kinds["comunicato-del-24-dicembre-2025"] == "decree"
+    assert kinds["comunicato-del-21-gennaio-2026"] == "communication"  # "ai sensi del decreto" is no decree

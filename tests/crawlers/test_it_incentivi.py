@@ -9,7 +9,7 @@ import pytest
 from cercabandi.crawlers.spiders import it_incentivi
 from cercabandi.crawlers.spiders.it_incentivi import ItIncentiviSpider, parse_doc, parse_page, solr_url
 from cercabandi.crawlers.textfacts import PageShapeError
-from tests.crawlers.fixture_responses import (
+from tests.crawlers.kit import (
     FETCHED_AT,
     check_expected,
     fixture_bytes,

@@ -6,7 +6,7 @@ import pytest
 
 from cercabandi.crawlers.browser import CHROMIUM, browser_context, looks_blocked, playwright_settings
 from cercabandi.crawlers.spiders.it_italiadomani import ItItaliadomaniSpider, page_url
-from tests.crawlers.fixture_responses import check_expected, fixture_response, labels, split_output
+from tests.crawlers.kit import check_expected, fixture_response, labels, split_output
 
 SOURCE = "it_italiadomani"
 
@@ -93,3 +93,13 @@ def test_browser_settings_use_debian_chromium_and_our_user_agent() -> None:
     assert "--no-sandbox" in settings["PLAYWRIGHT_LAUNCH_OPTIONS"]["args"]
     assert "PLAYWRIGHT_CONTEXTS" not in settings  # no browser launched unless a page needs it
     assert browser_context("cercabandi/0.1 (+x; a@b.it)")["user_agent"] == "cercabandi/0.1 (+x; a@b.it)"
+
+
+def test_live_row_shape_columns_labelled_by_their_first_paragraph() -> None:
+    """Issue #15: bare col-lg-3/col-lg-2 columns (label = first <p>) and a status left to JavaScript."""
+    (item,), _ = crawl("page_live_shape.html")
+    assert item.title == "Avviso pubblico per il potenziamento degli asili nido"
+    assert item.issuer == "Ministero dell'Istruzione e del Merito"
+    assert labels(item, "dates") == [("opening", "01/12/2026"), ("deadline", "28/02/2027")]
+    assert item.applicants == "Comuni"
+    assert item.status is None and "JavaScript" in item.extra["status_note"]

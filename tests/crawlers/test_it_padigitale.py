@@ -8,7 +8,7 @@ import pytest
 
 from cercabandi.crawlers.spiders.it_padigitale import DATA_URL, ItPadigitaleSpider, parse_file
 from cercabandi.crawlers.textfacts import PageShapeError
-from tests.crawlers.fixture_responses import check_expected, fixture_bytes, fixture_response, labels, split_output
+from tests.crawlers.kit import check_expected, fixture_bytes, fixture_response, labels, split_output
 
 SOURCE = "it_padigitale"
 

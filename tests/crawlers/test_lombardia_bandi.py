@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crawler_testing import file_response, fixture, load_json
 from scrapy.http import Request
 
 from cercabandi.core.models import RawCall
 from cercabandi.crawlers.pipelines import validate_item
 from cercabandi.crawlers.spiders import lombardia_bandi as lb
 from cercabandi.crawlers.spiders.lombardia_bandi import LombardiaBandiSpider
+from tests.crawlers.kit import check_invariants, file_response, fixture, load_json, meta
 
 SOURCE = "lombardia_bandi"
-DETAIL = load_json(SOURCE, "meta.json")["inputs"]["detail.html"]["url"]
+DETAIL = meta(SOURCE, "detail.html")["url"]
 
 
 def _index(spider: LombardiaBandiSpider, name: str = "index-offset-00000.json") -> list[Any]:
@@ -177,7 +177,25 @@ def test_a_retry_is_made_after_a_detail_error(make_spider: Any, tmp_path: Path) 
 def test_invariants_of_every_item(make_spider: Any, native_id: str) -> None:
     _, items = _crawl(make_spider)
     item = validate_item(next(i for i in items if i.native_id == native_id))
-    assert item.source == SOURCE and item.url.startswith("https://")
-    assert item.fetched_at.tzinfo is not None and item.territory == "Lombardia"
+    check_invariants(item, SOURCE)
+    assert item.territory == "Lombardia"
     assert {d.label for d in item.dates} <= {"published", "opening", "deadline"}
     assert item.payload["index"]["codice_bando"] == native_id
+
+
+def test_the_dotazione_finanziaria_section_gives_the_budget(make_spider: Any) -> None:
+    """Issue #15: ``build_call`` kept ``amounts=[]`` while ``#dotazioni`` states the budget."""
+    _, items = _crawl(make_spider, detail_page="detail-dotazioni.html")
+    tertium = validate_item(next(i for i in items if i.native_id == "RLP12026052483"))
+    assert [(a.label, a.value) for a in tertium.amounts] == [("budget", "1.000.000,00")]
+
+
+def test_the_older_layout_gives_status_and_the_page_deadline(make_spider: Any) -> None:
+    """Issue #15: the 2021 layout (``small.badge``, lines without data-entity) lost status and deadline."""
+    spider, items = _crawl(make_spider, detail_page="detail-2021.html")
+    old = validate_item(next(i for i in items if i.native_id == "RLP12026052483"))
+    assert old.status == "Aperto"
+    deadline = [d.value for d in old.dates if d.label == "deadline"]
+    assert deadline == ["Scade il: 29/10/2021 ,"]
+    assert old.extra["closing_text"] == "Scade il: 29/10/2021 ,"
+    assert spider.crawler.stats.get_value("cercabandi/errors/detail_unrecognised") is None

@@ -16,13 +16,7 @@ import pytest
 from sqlalchemy import Engine
 
 from cercabandi.core.settings import Settings
-from cercabandi.crawlers.replay import (
-    ReplayLayoutError,
-    catalogue_for,
-    recorded_sources,
-    replay_target,
-    serving,
-)
+from cercabandi.crawlers.replay import ReplayLayoutError, replay_target, serving
 from cercabandi.crawlers.shared_replay import locate, shared_catalogue
 from cercabandi.crawlers.spiders.eu_sedia import (
     multipart_json,
@@ -37,6 +31,7 @@ from cercabandi.crawlers.spiders.lombardia_bandi import index_url
 from cercabandi.db.session import session_factory
 from cercabandi.flows.context import AppContext
 from cercabandi.flows.crawling import crawl_sources, resolve_sources
+from cercabandi.flows.replaying import catalogue_for, recorded_sources
 
 DEMO = Path(__file__).resolve().parents[2] / "cercabandi" / "crawlers" / "recordings" / "demo"
 

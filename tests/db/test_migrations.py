@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
-from cercabandi.db.models import Base
+from cercabandi.db.models import Base, alembic_include_name
 from cercabandi.db.session import current_revision, head_revision, table_names
 
 
@@ -16,7 +16,9 @@ def test_upgrade_reaches_head(engine: Engine) -> None:
 
 def test_migrations_match_models(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": alembic_include_name}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"models and migrations disagree: write a migration for {diff}"
 

@@ -87,3 +87,26 @@ def test_failed_process_and_incomplete_listing(session: Session, now: datetime, 
     assert failed.status == "failed" and not failed.complete
     partial, _ = _run(session, _file(tmp_path / "1.jsonl", [_call("1", now)]), now, complete=False)
     assert partial.status == "ok" and not partial.complete
+
+
+def test_items_read_by_the_generic_fallback_make_the_run_degraded(
+    session: Session, now: datetime, tmp_path: Path
+) -> None:
+    """Issue #15: a source living on the fallback is 'degraded' on the dashboard and in the digest footer."""
+    from zoneinfo import ZoneInfo
+
+    from cercabandi.db.repo.browse import source_health
+
+    from cercabandi.digest.gather import source_alerts
+
+    raw.sync_sources(session)
+    calls = [_call(str(n), now) for n in range(4)]
+    calls[1] = calls[1].model_copy(update={"extra": {"extraction": "fallback"}})
+    run, ingest = _run(session, _file(tmp_path / "1.jsonl", calls), now)
+    assert ingest.fallbacks == 1
+    assert run.status == "degraded" and "1 of 4 items read by the generic fallback" in run.problems[0]
+    assert session.get(Source, "eu_sedia").last_success_at is not None  # still a crawl that delivered
+    health = {h.id: h for h in source_health(session, now + timedelta(minutes=2))}
+    assert health["eu_sedia"].state == "degraded"
+    alerts = source_alerts(session, now=now + timedelta(minutes=2), tz=ZoneInfo("Europe/Rome"))
+    assert [a.source_id for a in alerts if "lettura generica" in a.problem] == ["eu_sedia"]

@@ -10,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from digest_world import (
     MILANO,
+    READY_TIMEOUT,
     RHO,
     RHO_EMAIL,
     SESTO,
@@ -44,6 +45,7 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
         port=port,
         authenticator=_Authenticator(mailbox),
         auth_require_tls=False,
+        ready_timeout=READY_TIMEOUT,
     )
     controller.start()
     try:

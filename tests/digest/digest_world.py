@@ -29,6 +29,10 @@ MILANO, RHO, SESTO = "015146", "015182", "015209"
 # --------------------------------------------------------------------- SMTP
 
 
+# aiosmtpd gives its server thread 5 s to start by default: a busy 2-core machine can take longer.
+READY_TIMEOUT = 120.0
+
+
 @dataclass
 class Mailbox:
     """What the loopback SMTP server received; ``refuse`` makes it answer 451 to the next N messages."""

@@ -71,6 +71,7 @@ def test_each_recipient_gets_its_own_digest(world: World, settings: Settings, ma
 
     (ics,) = attachments
     assert ics.get_content_type() == "text/calendar" and ics.get_filename() == "scadenze.ics"
+    assert ics.get_content_charset() == "utf-8"  # accented titles read right in every mail client
     calendar = Calendar.from_ical(ics.get_content())
     events = {str(e["summary"]): e for e in calendar.walk("VEVENT")}
     assert set(events) == {

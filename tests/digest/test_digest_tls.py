@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from digest_world import Mailbox, World, _Authenticator, _free_port
+from digest_world import READY_TIMEOUT, Mailbox, World, _Authenticator, _free_port
 from sqlalchemy import select
 
 from cercabandi.core.settings import Settings
@@ -63,7 +63,12 @@ def _client_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
 @pytest.fixture(params=["starttls", "ssl"])
 def tls_server(request: pytest.FixtureRequest, certificate: tuple[Path, Path]) -> Iterator[tuple[str, Mailbox, int]]:
     mailbox, port = Mailbox(), _free_port()
-    common = {"hostname": "127.0.0.1", "port": port, "authenticator": _Authenticator(mailbox)}
+    common = {
+        "hostname": "127.0.0.1",
+        "port": port,
+        "authenticator": _Authenticator(mailbox),
+        "ready_timeout": READY_TIMEOUT,  # the 5 s default is too short on a loaded machine
+    }
     if request.param == "starttls":
         # login is refused before STARTTLS: a password never crosses the wire in clear
         controller = Controller(

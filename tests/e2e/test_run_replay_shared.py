@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -85,6 +86,10 @@ def test_run_replay_shared_fills_the_database_twice_idempotent(
     first = cli(data, empty_db_url, "run", "--replay", str(shared_data))
     rows = report(first.stdout)
     assert rows == {source: (n, n, 0, 0, "ok") for source, n in SHARED_ITEMS.items()}, first.stdout
+    # progress in the log, one plain line per stage and source (no control characters for cron's mail)
+    for line in ("crawl lombardia_bandi: done in ", "normalise eu_sedia: done in ", "match: done in "):
+        assert line in first.stdout, first.stdout
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", first.stdout)
     engine = make_engine(empty_db_url)
     try:
         after_first = counts(engine)

@@ -21,8 +21,9 @@ import pytest
 from cercabandi.core.models import FundingCall, RawCall
 from cercabandi.core.vocab import ApplicantType as A
 from cercabandi.core.vocab import CallStatus, Level
-from cercabandi.crawlers.replay import catalogue_for, serving
+from cercabandi.crawlers.replay import serving
 from cercabandi.crawlers.runner import run_spider
+from cercabandi.flows.replaying import catalogue_for
 from cercabandi.normalise import NormalisationError, normalise_record
 
 DEMO = Path(__file__).resolve().parents[2] / "cercabandi" / "crawlers" / "recordings" / "demo"

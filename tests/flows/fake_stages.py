@@ -48,6 +48,7 @@ def crawl_sources(
     replay_dir: Path | None = None,
     record_dir: Any = None,
     run_key: str | None = None,
+    progress: Any = None,
 ) -> list[Summary]:
     summaries = []
     for source_id in source_ids:

@@ -88,3 +88,29 @@ def test_nightly_twice_and_after_a_crash_adds_nothing(
     assert _counts(app) == after_first
     silent = {s.source_id for s in report.silent}
     assert "it_dait" in silent and "lombardia_bandi" not in silent
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_nightly_flow_reports_every_stage_and_source(app: AppContext, tmp_path: Path, now: datetime) -> None:
+    """What ``cercabandi run`` shows while it works: every stage, every source, in order."""
+    from cercabandi.flows.progress import Step, listening
+
+    listing = night_listing(tmp_path / "night", now)
+    _projects(app, now)
+    steps: list[Step] = []
+    with listening(steps.append):
+        nightly.nightly_flow(
+            replay_dir=str(listing), source_ids=["lombardia_bandi", "it_incentivi"], now=now, digest=False, **STAGES
+        )
+    ends = [(s.stage, s.item) for s in steps if s.event == "done"]
+    assert ends[-1] == ("match", None)
+    assert ends.index(("crawl", None)) < ends.index(("normalise", None)) < ends.index(("match", None))
+    for source in ("lombardia_bandi", "it_incentivi"):
+        assert ("crawl", source) in ends and ("normalise", source) in ends
+        assert ends.index(("crawl", source)) < ends.index(("crawl", None))
+    crawl_end = next(s for s in steps if (s.stage, s.item, s.event) == ("crawl", None, "done"))
+    assert crawl_end.note.startswith("2 sources, ")
+    # two of the three listed calls are stored (one is quarantined) and open
+    assert [s.note for s in steps if s.stage == "match" and s.event == "update"][:1] == [
+        "fitting the matcher on 2 open calls"
+    ]

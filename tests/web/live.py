@@ -19,8 +19,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(app: FastAPI, *, timeout: float = 20.0) -> Iterator[str]:
-    """Yield the base URL of a running server; stop it on exit."""
+def live_server(app: FastAPI, *, timeout: float = 120.0) -> Iterator[str]:
+    """Yield the base URL of a running server; stop it on exit.
+
+    ``timeout`` bounds the start with polling (a busy 2-core machine can take many seconds); the
+    server normally starts in well under a second, so a generous bound costs nothing.
+    """
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)

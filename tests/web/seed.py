@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from cercabandi.core.models import Deadline, FundingCall, Territory
+from cercabandi.core.search_text import document
 from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import ApplicantType as A
 from cercabandi.core.vocab import Level, ProjectStage, TerritoryScope, label_it
@@ -33,6 +34,7 @@ from cercabandi.db.models import (
     Source,
     User,
 )
+from cercabandi.db.repo.search import search_document
 from cercabandi.db.repo.users import hash_password
 
 PASSWORD = "password-di-prova"
@@ -404,6 +406,7 @@ def call_row(fc: FundingCall, *, version: int = 1) -> Call:
         data=fc.model_dump(mode="json"),
         first_seen=fc.first_seen,
         last_seen=fc.last_seen,
+        search_text=search_document(fc),  # what the store writes, so the search finds it
     )
 
 
@@ -485,6 +488,7 @@ def seed(session: Session, now: datetime) -> dict[str, Any]:
             created_at=now - timedelta(days=90),
             updated_at=now - timedelta(days=10),
         )
+        project.search_text = document((project.title, project.description, project.proponent, cup))
         project.comuni = [session.get(Comune, istat)]  # type: ignore[list-item]
         session.add(project)
         projects.append(project)

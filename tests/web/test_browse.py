@@ -21,13 +21,15 @@ def _titles(html: str) -> list[str]:
     return re.findall(r'<a href="/calls/[^"]+">([^<]+)</a>', body)
 
 
-def test_call_list_shows_every_call_soonest_deadline_first(giulia: TestClient) -> None:
+def test_call_list_opens_on_current_calls_closing_soonest_first(giulia: TestClient) -> None:
     page = giulia.get("/calls")
     assert page.status_code == 200
     titles = _titles(page.text)
-    assert len(titles) == 10
-    assert titles[0].startswith("Bando Scuole sicure")  # already closed: earliest deadline
+    assert len(titles) == 9  # the closed call is not among them
+    assert not any(t.startswith("Bando Scuole sicure") for t in titles)
     assert titles[-1].startswith("Sport e periferie")  # a sportello, no deadline: last
+    every = _titles(giulia.get("/calls?status=all").text)
+    assert len(every) == 10 and every[0].startswith("Bando Scuole sicure")  # closed: earliest deadline
 
 
 @pytest.mark.parametrize(
@@ -44,7 +46,9 @@ def test_call_list_shows_every_call_soonest_deadline_first(giulia: TestClient) -
         ("verdict=relevant", ["Misura 1.4.1", "Programma innovativo nazionale"]),
         ("verdict=not_relevant", ["Climate-neutral", "Programma innovativo nazionale"]),
         ("q=periferie", ["Fondo per l&#39;inclusione sociale", "Sport e periferie"]),
-        ("q=RLO12026031111", ["Bando Scuole sicure"]),
+        ("q=RLO12026031111&status=all", ["Bando Scuole sicure"]),
+        ("comune=015209", ["Bando Rigenerazione urbana 2027", "Climate-neutral"]),
+        ("amount_min=200.000.000", ["Programma innovativo nazionale"]),
     ],
 )
 def test_call_filters(giulia: TestClient, query: str, expected: list[str]) -> None:
@@ -64,7 +68,7 @@ def test_bad_filter_values_are_explained_not_fatal(giulia: TestClient) -> None:
     page = giulia.get("/calls?status=whatever&deadline_from=31/12/2026")
     assert page.status_code == 200
     assert "Stato sconosciuto" in page.text and "Data non valida" in page.text
-    assert len(_titles(page.text)) == 10
+    assert len(_titles(page.text)) == 9  # the default: open and forthcoming
 
 
 def test_pagination(giulia: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +76,9 @@ def test_pagination(giulia: TestClient, monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(routes_browse, "PAGE_SIZE", 4)
     first = giulia.get("/calls?level=national")
-    assert "pagina 1 di 2" in first.text and 'href="/calls?level=national&page=2"' in first.text
+    assert "pagina 1 di 2" in first.text and 'href="/calls?level=national&amp;page=2" rel="next"' in first.text
+    assert '<span class="current" aria-current="page">1</span>' in first.text
+    assert 'href="/calls?level=national&amp;page=2" aria-label="pagina 2"' in first.text  # numbers, not only next
     second = giulia.get("/calls?level=national&page=2")
     assert len(_titles(first.text)) == 4 and len(_titles(second.text)) == 1
     assert not set(_titles(first.text)) & set(_titles(second.text))

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from cercabandi.db.repo import browse
+from cercabandi.db.repo import dashboard as dashboard_repo
 
 
 def test_dashboard_sections(as_user: Callable[[str], TestClient]) -> None:
@@ -28,7 +28,7 @@ def test_dashboard_sections(as_user: Callable[[str], TestClient]) -> None:
 
 def test_source_health_states(web_sessions: sessionmaker[Session], now: datetime) -> None:
     with web_sessions() as session:
-        health = {h.id: h for h in browse.source_health(session, now)}
+        health = {h.id: h for h in dashboard_repo.source_health(session, now)}
     assert health["it_italiadomani"].state == "failing"
     assert health["it_italiadomani"].problems == ["zero items: the listing page layout may have changed"]
     assert health["it_coesione"].state == "silent"  # last success 9 days ago, silent after 7
@@ -47,7 +47,7 @@ def test_dashboard_shows_source_health(as_user: Callable[[str], TestClient]) -> 
 
 def test_deadlines_per_week(web_sessions: sessionmaker[Session], now: datetime) -> None:
     with web_sessions() as session:
-        weeks = browse.deadlines_per_week(session, now, weeks=8)
+        weeks = dashboard_repo.deadlines_per_week(session, now, weeks=8)
     assert [n for _, n in weeks] == [0, 1, 1, 1, 1, 0, 0, 1]
 
 
@@ -67,5 +67,33 @@ def test_empty_database_renders(as_user: Callable[[str], TestClient], web_sessio
 
 def test_sources_with_problems_come_first(web_sessions: sessionmaker[Session], now: datetime) -> None:
     with web_sessions() as session:
-        states = [h.state for h in browse.source_health(session, now)]
+        states = [h.state for h in dashboard_repo.source_health(session, now)]
     assert states[:2] == ["failing", "silent"] and set(states[2:]) == {"ok"}
+
+
+def test_a_source_living_on_the_fallback_shows_as_degraded(
+    as_user: Callable[[str], TestClient], web_sessions: sessionmaker[Session], now: datetime
+) -> None:
+    """Issue #15: a crawl read by the generic fallback is 'degraded' on the dashboard, problems first."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from cercabandi.db.models import CrawlRun
+
+    problem = "3 of 20 items read by the generic fallback: the publisher's layout changed"
+    with web_sessions() as session, session.begin():
+        run = CrawlRun(source_id="it_dait", started_at=now - timedelta(minutes=30), finished_at=now - timedelta(minutes=20),
+                       status="degraded", complete=False, items=20, problems=[problem])  # fmt: skip
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    try:
+        with web_sessions() as session:
+            states = [(h.id, h.state) for h in dashboard_repo.source_health(session, now)]
+        assert states[:3] == [("it_italiadomani", "failing"), ("it_dait", "degraded"), ("it_coesione", "silent")]
+        html = as_user("marco").get("/").text
+        assert "Degradata (lettura generica)" in html and "3 of 20 items read by the generic fallback" in html
+    finally:
+        with web_sessions() as session, session.begin():
+            session.execute(delete(CrawlRun).where(CrawlRun.id == run_id))

@@ -23,12 +23,14 @@ def giulia(as_user: Callable[[str], TestClient]) -> TestClient:
     return as_user("giulia")
 
 
-def _csv(client: TestClient, query: str = "") -> list[dict[str, str]]:
+def _csv(client: TestClient, query: str = "", *, separator: str = ";") -> list[dict[str, str]]:
     response = client.get(f"/calls.csv?{query}")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["content-disposition"]
-    return list(csv.DictReader(io.StringIO(response.text)))
+    # UTF-8 with a BOM and ';' between cells: what Italian Excel opens in columns with accents intact
+    assert response.content.startswith(b"\xef\xbb\xbf" + b"id" + separator.encode())
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=separator))
 
 
 def test_csv_holds_the_filtered_list_with_italian_facts(giulia: TestClient) -> None:
@@ -47,7 +49,15 @@ def test_csv_holds_the_filtered_list_with_italian_facts(giulia: TestClient) -> N
     assert first["soggetti_ammessi"] == "Comune" and first["dotazione_eur"] == "150000000.0"
     assert first["pertinente"] == "2" and first["tag"] == "digitale" and first["punteggio"] == "0.81"
     assert first["pagina_revisione"] == "https://cercabandi.example.org/calls/it_padigitale:misura-1-4-1-comuni-2027"
-    assert len(_csv(giulia)) == 10
+    assert len(_csv(giulia)) == 9  # what the list shows by default: open and forthcoming calls
+    assert len(_csv(giulia, "status=all")) == 10
+
+
+def test_csv_separator_for_other_tools(giulia: TestClient) -> None:
+    assert _csv(giulia, "level=eu&sep=,", separator=",") == _csv(giulia, "level=eu")
+    assert _csv(giulia, "level=eu&sep=tab", separator="\t") == _csv(giulia, "level=eu")
+    refused = giulia.get("/calls.csv?sep=x")
+    assert refused.status_code == 400 and "Separatore non valido" in refused.text
 
 
 def test_xlsx_matches_the_csv(giulia: TestClient) -> None:
@@ -83,7 +93,7 @@ def _events(ics: bytes) -> list:
 
 def test_ics_feed_holds_deadlines_of_relevant_calls(giulia: TestClient) -> None:
     response = giulia.get("/calendar.ics")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    assert response.status_code == 200 and response.headers["content-type"] == "text/calendar; charset=utf-8"
     events = _events(response.content)
     summaries = sorted(str(e["summary"]) for e in events)
     assert summaries == [
@@ -109,13 +119,13 @@ def test_ics_follows_new_verdicts(giulia: TestClient) -> None:
 
 
 def test_ics_with_token_for_calendar_clients(
-    client: TestClient, web_sessions: sessionmaker[Session], web_settings
+    client: TestClient, web_sessions: sessionmaker[Session], web_settings, now
 ) -> None:
     secret = web_settings.secret_key.get_secret_value()
     with web_sessions() as session:
         user = session.scalar(select(User).where(User.username == "luca"))
         assert user is not None
-        token = ics_token(secret, user)
+        token = ics_token(secret, user, now)
     assert len(_events(client.get(f"/calendar.ics?token={token}").content)) == 2
     assert client.get("/calendar.ics?token=forged").status_code == 303
     assert client.get(f"/calendar.ics?token={token[:-2]}xx").status_code == 303

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cercabandi.db.models import Assignment, ReviewRow
-from cercabandi.db.repo import browse
+from cercabandi.db.repo import triage as triage_repo
 from cercabandi.web.routes_triage import parse_tags
 from tests.web.conftest import csrf_of
 
@@ -30,7 +30,7 @@ def test_queue_is_sorted_by_score_then_deadline_and_skips_closed_calls(
     web_sessions: sessionmaker[Session], now: datetime
 ) -> None:
     with web_sessions() as session:
-        queue = browse.triage_queue(session, "giulia", now)
+        queue = triage_repo.triage_queue(session, "giulia", now)
     scores = [item.score for item in queue]
     assert scores == sorted(scores, reverse=True)
     ids = [item.call_id for item in queue]
@@ -42,8 +42,8 @@ def test_queue_is_sorted_by_score_then_deadline_and_skips_closed_calls(
 
 def test_queue_holds_only_calls_the_user_has_not_judged(web_sessions: sessionmaker[Session], now: datetime) -> None:
     with web_sessions() as session:
-        luca = {i.call_id for i in browse.triage_queue(session, "luca", now)}
-        giulia = {i.call_id for i in browse.triage_queue(session, "giulia", now)}
+        luca = {i.call_id for i in triage_repo.triage_queue(session, "luca", now)}
+        giulia = {i.call_id for i in triage_repo.triage_queue(session, "giulia", now)}
     assert DIGITALE in giulia and DIGITALE not in luca  # luca already judged it
     assert giulia - luca == {DIGITALE, "it_italiadomani:pinqua-2027", "eu_sedia:HORIZON-MISS-2027-CIT-02-01"}
     assert luca <= giulia
@@ -73,7 +73,7 @@ def test_relevant_verdict_is_recorded_with_who_when_and_tags(
         assert (row.call_id, row.tag, row.reason, row.via) == (DIGITALE, "relevant", None, "web")
         assert row.themes == ["digitale", "servizi online"] and row.note == "Utile"
         assert row.created_at == now and row.user_id is not None
-        assert DIGITALE not in {i.call_id for i in browse.triage_queue(session, "giulia", now)}
+        assert DIGITALE not in {i.call_id for i in triage_repo.triage_queue(session, "giulia", now)}
     follow = client.get("/triage")
     assert "Misura 1.4.1" in follow.text  # flash message names the call just judged
     assert "1</strong> di 7 da valutare" in follow.text
@@ -157,7 +157,7 @@ def test_empty_queue_says_so(
 ) -> None:
     client = as_user("giulia")
     with web_sessions() as session:
-        ids = [i.call_id for i in browse.triage_queue(session, "giulia", now)]
+        ids = [i.call_id for i in triage_repo.triage_queue(session, "giulia", now)]
     for call_id in ids:
         _review(client, call_id=call_id, tag="relevant")
     assert "Nessun bando da valutare" in client.get("/triage").text

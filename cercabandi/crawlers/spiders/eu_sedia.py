@@ -22,15 +22,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+from parsel import Selector
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Labelled, RawCall
-from cercabandi.crawlers.base import CercabandiSpider, labelled, raw_call
+from cercabandi.core.vocab import AmountLabel, DateLabel
+from cercabandi.crawlers.base import LISTED, CercabandiSpider, labelled, raw_call
+from cercabandi.crawlers.textfacts import node_text
 
 SEARCH_URL = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
 TOPIC_PAGE = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/"
@@ -184,7 +188,7 @@ def _parse_title(result: dict[str, Any]) -> str | None:
 
 
 def _parse_dates(result: dict[str, Any], detail: dict[str, Any] | None = None) -> list[Labelled]:
-    dates = labelled("opening", _first(result, "startDate"))
+    dates = labelled(DateLabel.OPENING, _first(result, "startDate"))
     deadlines = list(dict.fromkeys(_meta(result, "deadlineDate")))  # cascade calls repeat a date
     if not deadlines and detail:
         for action in detail.get("actions") or []:
@@ -192,12 +196,14 @@ def _parse_dates(result: dict[str, Any], detail: dict[str, Any] | None = None) -
         deadlines = list(dict.fromkeys(deadlines))
     model = (_first(result, "deadlineModel") or "").lower()
     if len(deadlines) == 1:
-        dates += labelled("deadline", deadlines[0])
+        dates += labelled(DateLabel.DEADLINE, deadlines[0])
     elif model == "two-stage" and len(deadlines) == 2:
-        dates += labelled("deadline: first stage", deadlines[0]) + labelled("deadline: second stage", deadlines[1])
+        dates += labelled(f"{DateLabel.DEADLINE}: first stage", deadlines[0]) + labelled(
+            f"{DateLabel.DEADLINE}: second stage", deadlines[1]
+        )
     else:
         for number, value in enumerate(deadlines, 1):
-            dates += labelled(f"deadline: cut-off {number}", value)
+            dates += labelled(f"{DateLabel.DEADLINE}: cut-off {number}", value)
     return dates
 
 
@@ -223,24 +229,44 @@ def _parse_amounts(
         return [], {}
     identifier = _first(result, "identifier") or ""
     actions = [a for group in (overview.get("budgetTopicActionMap") or {}).values() for a in group or []]
-    mine = [a for a in actions if str(a.get("action") or "").startswith(identifier)] or actions[:1]
+    mine = [a for a in actions if identifier and identifier in str(a.get("action") or "")] or actions[:1]
     amounts: list[Labelled] = []
     extra: dict[str, str] = {}
     for action in mine:
+        sharing = _sharing_topics(action, identifier)
+        # A pot shared by several topics (EDF-2026-DA: 422 M EUR for all) is not this topic's budget.
+        label = AmountLabel.CALL_BUDGET if sharing else AmountLabel.BUDGET
+        if sharing:
+            extra["budget_shared_by"] = ", ".join(sharing)
         years = {str(k): str(v) for k, v in (action.get("budgetYearMap") or {}).items() if v not in (None, "")}
         if len(years) == 1:
-            amounts += labelled("budget", next(iter(years.values())))
+            amounts += labelled(label, next(iter(years.values())))
         elif years:
             with contextlib.suppress(ValueError):
-                amounts += labelled("budget", str(sum(float(v) for v in years.values())).removesuffix(".0"))
+                amounts += labelled(label, str(sum(float(v) for v in years.values())).removesuffix(".0"))
             extra["budget_by_year"] = json.dumps(years, sort_keys=True)
-        for key, label in (("minContribution", "grant_min"), ("maxContribution", "grant_max")):
+        for key, label in (("minContribution", AmountLabel.GRANT_MIN), ("maxContribution", AmountLabel.GRANT_MAX)):
             value = action.get(key)
             if value not in (None, "", 0, "0"):
                 amounts += labelled(label, str(value))
         if action.get("expectedGrants") not in (None, "", 0):
             extra["expected_grants"] = str(action["expectedGrants"])
     return amounts, extra
+
+
+_TOPIC_ID = re.compile(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+){3,}\b")
+
+
+def _sharing_topics(action: dict[str, Any], identifier: str) -> list[str]:
+    """The topics an action's budget is shared with: empty when the budget is this topic's own.
+
+    An action naming several topic identifiers, or naming others but not this one, holds the
+    budget of the whole call.
+    """
+    named = list(dict.fromkeys(_TOPIC_ID.findall(str(action.get("action") or ""))))
+    if not named or named == [identifier]:
+        return []
+    return named
 
 
 def _parse_body(result: dict[str, Any], detail: dict[str, Any] | None = None) -> str | None:
@@ -250,9 +276,17 @@ def _parse_body(result: dict[str, Any], detail: dict[str, Any] | None = None) ->
 
 
 def _parse_conditions(result: dict[str, Any], detail: dict[str, Any] | None = None) -> str | None:
+    """Who may apply, as text: the portal sends the conditions as HTML (``<div class="x"> Conditions <p>…``)."""
     if detail and detail.get("conditions"):
-        return str(detail["conditions"])
-    return _first(result, "topicConditions")
+        return _as_text(str(detail["conditions"]))
+    return _as_text(_first(result, "topicConditions"))
+
+
+def _as_text(html: str | None) -> str | None:
+    if not html or "<" not in html:
+        return html
+    body = Selector(text=html).xpath("//body")
+    return node_text(body[0] if body else None) or None
 
 
 def _parse_programme(result: dict[str, Any], detail: dict[str, Any] | None = None) -> str | None:
@@ -385,7 +419,7 @@ class EuSediaSpider(CercabandiSpider):
         self.results.extend(r for r in results if isinstance(r, dict))
         self.crawler.stats.set_value("cercabandi/listing_total", total)  # type: ignore[union-attr]
         # Count what arrived rather than trusting pageSize: the API caps it silently.
-        if len(self.results) < total and page < MAX_PAGES:
+        if len(self.results) < total and page < MAX_PAGES and not self.check:
             if not results:
                 self.mark_incomplete(f"search page {page} is empty but the API announced {total} results")
             else:
@@ -405,7 +439,8 @@ class EuSediaSpider(CercabandiSpider):
         stats.set_value("cercabandi/listing_records", len(self.results))
         for reason, count in counts.items():
             stats.set_value(f"cercabandi/skipped/{reason}", count)
-        for native_id, result in kept:
+        stats.set_value(LISTED, len(self.results))
+        for native_id, result in kept[:1] if self.check else kept:  # a live check reads one topic
             previous = self.previous(native_id)
             if previous is not None and self._unchanged(previous, result):
                 stats.inc_value("cercabandi/carried_over")

@@ -11,30 +11,31 @@ import re
 from datetime import datetime
 
 from cercabandi.core.models import RawCall
+from cercabandi.core.vocab import AmountLabel, DateLabel
 from cercabandi.crawlers.htmlcalls import (
     HtmlCallsSpider,
     Page,
     raw_call_from_box_page,
 )
 
-SITE = "https://urban-initiative.eu"
+SITE = "https://www.urban-initiative.eu"
 LISTING = f"{SITE}/calls-proposals"
 CALL_PATH = re.compile(r"^/calls-proposals/[^/]+$")
 ISSUER = "European Urban Initiative (European Commission, DG REGIO; Entrusted Entity: Hauts-de-France Region)"
 FIELDS: dict[str, tuple[str, str]] = {
-    "call opening": ("dates", "opening"),
-    "opening": ("dates", "opening"),
-    "deadline": ("dates", "deadline"),
-    "application deadline": ("dates", "deadline"),
-    "published": ("dates", "published"),
-    "total budget": ("amounts", "budget"),
-    "budget": ("amounts", "budget"),
-    "erdf budget": ("amounts", "budget"),
-    "maximum erdf per project": ("amounts", "grant_max"),
-    "maximum grant": ("amounts", "grant_max"),
-    "minimum grant": ("amounts", "grant_min"),
-    "erdf co-financing rate": ("amounts", "cofinancing"),
-    "co-financing rate": ("amounts", "cofinancing"),
+    "call opening": ("dates", DateLabel.OPENING),
+    "opening": ("dates", DateLabel.OPENING),
+    "deadline": ("dates", DateLabel.DEADLINE),
+    "application deadline": ("dates", DateLabel.DEADLINE),
+    "published": ("dates", DateLabel.PUBLISHED),
+    "total budget": ("amounts", AmountLabel.BUDGET),
+    "budget": ("amounts", AmountLabel.BUDGET),
+    "erdf budget": ("amounts", AmountLabel.BUDGET),
+    "maximum erdf per project": ("amounts", AmountLabel.GRANT_MAX),
+    "maximum grant": ("amounts", AmountLabel.GRANT_MAX),
+    "minimum grant": ("amounts", AmountLabel.GRANT_MIN),
+    "erdf co-financing rate": ("amounts", AmountLabel.COFINANCING),
+    "co-financing rate": ("amounts", AmountLabel.COFINANCING),
     "status": ("status", "status"),
     "call status": ("status", "status"),
     "eligible applicants": ("extra", "eligible_applicants"),
@@ -59,7 +60,7 @@ def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCal
 
 class EuUrbanInitiativeSpider(HtmlCallsSpider):
     name = "eu_urban_initiative"
-    allowed_domains = ("urban-initiative.eu",)
+    allowed_domains = ("www.urban-initiative.eu", "urban-initiative.eu")
     listing_url = LISTING
     card_css = ".views-row, article, .card"
     detail_path = CALL_PATH

@@ -17,6 +17,7 @@ import scrapy
 from scrapy.http import Response
 
 from cercabandi.core.models import RawCall
+from cercabandi.core.vocab import AmountLabel, DateLabel
 from cercabandi.crawlers.browser import BrowserFallbackMixin, looks_blocked
 from cercabandi.crawlers.htmlcalls import (
     HtmlCallsSpider,
@@ -27,21 +28,22 @@ from cercabandi.crawlers.spiderkit import report_problem
 
 SITE = "https://www.fondazionecariplo.it"
 LISTING = f"{SITE}/it/bandi.html"
-CALL_PATH = re.compile(r"^/it/bandi/.+\.html$")
+# A call page, not a category of calls ("/it/bandi/bandi-ricerca-scientifica.html" lists calls).
+CALL_PATH = re.compile(r"^/it/bandi/(?:[^/]+/)*(?!bandi-)[^/]+\.html$")
 ISSUER = "Fondazione Cariplo"
 FIELDS: dict[str, tuple[str, str]] = {
-    "scadenza": ("dates", "deadline"),
-    "scadenza prima fase": ("dates", "deadline: prima fase"),
-    "scadenza seconda fase": ("dates", "deadline: seconda fase"),
-    "apertura": ("dates", "opening"),
-    "pubblicazione": ("dates", "published"),
-    "data di pubblicazione": ("dates", "published"),
-    "budget": ("amounts", "budget"),
-    "budget disponibile": ("amounts", "budget"),
-    "risorse disponibili": ("amounts", "budget"),
-    "contributo massimo": ("amounts", "grant_max"),
-    "contributo minimo": ("amounts", "grant_min"),
-    "cofinanziamento": ("amounts", "cofinancing"),
+    "scadenza": ("dates", DateLabel.DEADLINE),
+    "scadenza prima fase": ("dates", f"{DateLabel.DEADLINE}: prima fase"),
+    "scadenza seconda fase": ("dates", f"{DateLabel.DEADLINE}: seconda fase"),
+    "apertura": ("dates", DateLabel.OPENING),
+    "pubblicazione": ("dates", DateLabel.PUBLISHED),
+    "data di pubblicazione": ("dates", DateLabel.PUBLISHED),
+    "budget": ("amounts", AmountLabel.BUDGET),
+    "budget disponibile": ("amounts", AmountLabel.BUDGET),
+    "risorse disponibili": ("amounts", AmountLabel.BUDGET),
+    "contributo massimo": ("amounts", AmountLabel.GRANT_MAX),
+    "contributo minimo": ("amounts", AmountLabel.GRANT_MIN),
+    "cofinanziamento": ("amounts", AmountLabel.COFINANCING),
     "stato": ("status", "status"),
     "area": ("extra", "area"),
     "destinatari": ("extra", "destinatari"),

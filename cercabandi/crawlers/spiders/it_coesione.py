@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 
 from cercabandi.core.models import Labelled, RawCall
+from cercabandi.core.vocab import DateLabel
 from cercabandi.crawlers.htmlcalls import (
     HtmlCallsSpider,
     Page,
@@ -23,9 +24,10 @@ from cercabandi.crawlers.textfacts import amount_facts, date_facts
 
 SITE = "https://politichecoesione.governo.it"
 LISTING = f"{SITE}/it/finanziamenti-avvisi-e-bandi/"
+# A new edition of a measure is published as a sub-page of the measure ("<measure>/<edition>/").
 CALL_PATH = re.compile(
     r"^/it/(?:finanziamenti-avvisi-e-bandi"
-    r"|documenti-ed-esiti-istituzionali/documenti-di-attuazione-dei-finanziamenti-avvisi-e-bandi)/[^/]+/?$"
+    r"|documenti-ed-esiti-istituzionali/documenti-di-attuazione-dei-finanziamenti-avvisi-e-bandi)/[^/]+(?:/[^/]+)?/?$"
 )
 ISSUER = "Presidenza del Consiglio dei ministri - Dipartimento per le politiche di coesione e per il Sud"
 
@@ -33,7 +35,7 @@ ISSUER = "Presidenza del Consiglio dei ministri - Dipartimento per le politiche 
 def build_item(page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
     dates: list[Labelled] = []
     if page.published:
-        dates.append(Labelled(label="published", value=page.published))
+        dates.append(Labelled(label=DateLabel.PUBLISHED, value=page.published))
     dates.extend(date_facts(page.text))
     return raw_call_from_page(
         page,
@@ -53,9 +55,12 @@ class ItCoesioneSpider(HtmlCallsSpider):
     name = "it_coesione"
     allowed_domains = ("politichecoesione.governo.it",)
     listing_url = LISTING
-    card_css = ".card, article, .list-item, li.item"
+    # What other scrapers of the live site record: "#main-page .card" with "h2.card-header-custom > a",
+    # and no stable <main> (the generic fallback reads a page none of content_css matches).
+    card_css = "#main-page .card, .card, article, .list-item, li.item"
+    link_css = "h2.card-header-custom > a, a[href]"
     detail_path = CALL_PATH
-    content_css = ("main .content-page", "main article", "main", "#main-content")
+    content_css = ("main .content-page", "main article", "main", "#main-content", "#main-page")
 
     def build_item(self, page: Page, *, listing_text: str, fetched_at: datetime) -> RawCall:
         return build_item(page, listing_text=listing_text, fetched_at=fetched_at)

@@ -22,6 +22,7 @@ import scrapy
 from scrapy.http import Response
 
 from cercabandi.core.models import Labelled, RawCall
+from cercabandi.core.vocab import AmountLabel, DateLabel
 from cercabandi.crawlers.base import CercabandiSpider
 from cercabandi.crawlers.spiderkit import report_problem
 from cercabandi.crawlers.textfacts import PageShapeError, clean, closing_notes, split_sections
@@ -144,9 +145,9 @@ def parse_sections(doc: dict[str, Any]) -> dict[str, str]:
 def parse_dates(doc: dict[str, Any]) -> list[Labelled]:
     dates: list[Labelled] = []
     if opening := _text(_get(doc, "zs_field_open_date")):
-        dates.append(Labelled(label="opening", value=opening))
+        dates.append(Labelled(label=DateLabel.OPENING, value=opening))
     if closing := _text(_get(doc, "zs_field_close_date")):
-        dates.append(Labelled(label="deadline", value=closing))
+        dates.append(Labelled(label=DateLabel.DEADLINE, value=closing))
     for field in ("zs_field_close_date_descriptor", "zs_field_other_characteristic"):
         dates.extend(closing_notes(_text(_get(doc, field)) or ""))
     return dates
@@ -155,9 +156,9 @@ def parse_dates(doc: dict[str, Any]) -> list[Labelled]:
 def parse_amounts(doc: dict[str, Any]) -> list[Labelled]:
     amounts: list[Labelled] = []
     for field, label in (
-        ("zs_field_budget_allocation", "budget"),
-        ("zs_field_support_grant_type_min", "grant_min"),
-        ("zs_field_support_grant_type_max", "grant_max"),
+        ("zs_field_budget_allocation", AmountLabel.BUDGET),
+        ("zs_field_support_grant_type_min", AmountLabel.GRANT_MIN),
+        ("zs_field_support_grant_type_max", AmountLabel.GRANT_MAX),
     ):
         if value := _text(_get(doc, field)):
             amounts.append(Labelled(label=label, value=value))

@@ -22,7 +22,8 @@ from parsel import Selector
 from scrapy.http import Response
 
 from cercabandi.core.models import Labelled, RawCall
-from cercabandi.crawlers.base import CercabandiSpider
+from cercabandi.core.vocab import DateLabel
+from cercabandi.crawlers.base import LISTED, CercabandiSpider
 from cercabandi.crawlers.browser import BrowserFallbackMixin, looks_blocked
 from cercabandi.crawlers.spiderkit import report_problem
 from cercabandi.crawlers.textfacts import PageShapeError, clean, node_text, slugify
@@ -52,18 +53,38 @@ def _label_key(text: str) -> str:
     return clean(text).rstrip(":").lower()
 
 
+# Header columns: ``div.column`` in our first reading; what other scrapers of the live site record
+# is bare ``col-lg-3`` / ``col-lg-2`` columns whose label is the first ``<p>`` (no ``.label`` class).
+_COLUMNS_CSS = "div.column, div.col-lg-5, div.col-lg-3, div.col-lg-2"
+_STATUS_BY_SCRIPT = "status left to the page's JavaScript (div.status-item.loading): only the browser sees it"
+
+
+def _column_label(column: Selector) -> str:
+    return clean(" ".join(column.css(".label ::text").getall())) or clean(
+        " ".join(column.xpath("./p[1]//text()").getall())
+    )
+
+
+def _column_value(column: Selector) -> str:
+    value_node = column.css(".status-item, p.text, .value") or column.xpath("./p[2]")
+    return clean(" ".join(value_node[0].css("::text").getall())) if value_node else ""
+
+
 def parse_columns(row: Selector) -> dict[str, str]:
     """The labelled columns of the record's header row (label -> value text)."""
     columns: dict[str, str] = {}
-    for column in row.css("div.column"):
-        if column.css("div.accordion"):
+    for column in row.css(_COLUMNS_CSS):
+        if column.css("div.accordion") or column.xpath("ancestor::div[contains(@class, 'accordion')]"):
             continue
-        label = clean(" ".join(column.css(".label ::text").getall()))
-        value_node = column.css(".status-item, p.text, .value")
-        value = clean(" ".join(value_node[0].css("::text").getall())) if value_node else ""
-        if label and value:
+        label, value = _column_label(column), _column_value(column)
+        if label and value and _label_key(label) not in columns:
             columns[_label_key(label)] = value
     return columns
+
+
+def status_left_to_script(row: Selector) -> bool:
+    """The status element is an empty placeholder the page's JavaScript fills in."""
+    return any(not clean(" ".join(n.css("::text").getall())) for n in row.css("div.status-item.loading"))
 
 
 def parse_accordion(row: Selector) -> dict[str, str]:
@@ -87,7 +108,9 @@ def parse_measure(row: Selector) -> tuple[str | None, str | None]:
 
 def parse_item(row: Selector, *, base_url: str, fetched_at: datetime) -> RawCall:
     # The description column (title and link) is the first of the row; other columns reuse its classes.
-    description = row.css("div.column.description, div.col-lg-5.column")
+    description = row.css("div.column.description, div.col-lg-5.column") or row.xpath(
+        ".//div[contains(@class, 'col-lg-5')][.//p[contains(@class, 'text')]//a]"
+    )
     link_node = description.css("a[href]")
     title = clean(" ".join(description[0].css("p.text ::text").getall())) if description else ""
     href = link_node[0].attrib.get("href", "").strip() if link_node else ""
@@ -106,14 +129,16 @@ def parse_item(row: Selector, *, base_url: str, fetched_at: datetime) -> RawCall
     measure, measure_text = parse_measure(row)
     dates = []
     if opening := pairs.get("data di apertura"):
-        dates.append(Labelled(label="opening", value=opening))
+        dates.append(Labelled(label=DateLabel.OPENING, value=opening))
     if closing := columns.get("data di chiusura") or pairs.get("data di chiusura"):
-        dates.append(Labelled(label="deadline", value=closing))
+        dates.append(Labelled(label=DateLabel.DEADLINE, value=closing))
     extra = {}
     if kind := pairs.get("tipologia"):
         extra["tipologia"] = kind
     if measure_text:
         extra["misura_descrizione"] = measure_text
+    if "stato" not in columns and status_left_to_script(row):
+        extra["status_note"] = _STATUS_BY_SCRIPT
     for key, value in pairs.items():
         if key not in ("data di apertura", "data di chiusura", "area geografica", "tipologia", "destinatari"):
             extra[key] = value
@@ -181,7 +206,9 @@ class ItItaliadomaniSpider(BrowserFallbackMixin, CercabandiSpider):
             self._seen.add(item.native_id)
             yield item
         offset = offset_of(response.url)
-        if rows >= PAGE_SIZE and fresh and offset // PAGE_SIZE + 1 < MAX_PAGES:
+        if offset == 0:
+            self.stat(LISTED, rows)
+        if rows >= PAGE_SIZE and fresh and offset // PAGE_SIZE + 1 < MAX_PAGES and not self.check:
             yield self.page_request(page_url(offset + PAGE_SIZE), callback=self.parse)
         elif rows == 0 and offset == 0:
             report_problem(

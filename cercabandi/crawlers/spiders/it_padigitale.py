@@ -17,6 +17,7 @@ import scrapy
 from scrapy.http import Response
 
 from cercabandi.core.models import Labelled, RawCall
+from cercabandi.core.vocab import AmountLabel, DateLabel
 from cercabandi.crawlers.base import CercabandiSpider
 from cercabandi.crawlers.spiderkit import report_problem
 from cercabandi.crawlers.textfacts import PageShapeError, slugify
@@ -59,11 +60,11 @@ def parse_record(raw: dict[str, Any], verbatim: dict[str, Any], *, fetched_at: d
         raise PageShapeError(f"call {verbatim.get('titolo')!r} lacks {', '.join(missing)}")
     dates = []
     if opening := _verbatim(verbatim.get("data_inizio_bando")):
-        dates.append(Labelled(label="opening", value=opening))
-    dates.append(Labelled(label="deadline", value=str(_verbatim(verbatim.get("data_fine_bando")))))
+        dates.append(Labelled(label=DateLabel.OPENING, value=opening))
+    dates.append(Labelled(label=DateLabel.DEADLINE, value=str(_verbatim(verbatim.get("data_fine_bando")))))
     amounts = []
     if budget := _verbatim(verbatim.get("totale_importo_stanziato")):
-        amounts.append(Labelled(label="budget", value=budget))
+        amounts.append(Labelled(label=AmountLabel.BUDGET, value=budget))
     extra = {}
     if measure_total := _verbatim(verbatim.get("totale_importo_misura")):
         extra["totale_importo_misura"] = measure_total

@@ -29,7 +29,10 @@ from twisted.python.failure import Failure
 
 from cercabandi.core.models import Attachment, Labelled, RawCall
 from cercabandi.core.sources import LOMBARDIA_DATA_INDEX, bandi_online_page
-from cercabandi.crawlers.base import CercabandiSpider, labelled, raw_call
+from cercabandi.core.vocab import AmountLabel, DateLabel
+from cercabandi.crawlers.base import LISTED, CercabandiSpider, labelled, raw_call
+from cercabandi.crawlers.fallback import FALLBACK, GenericReading, count_fallback, read_generic
+from cercabandi.crawlers.textfacts import amount_facts, date_facts, node_text
 
 INDEX_URL = LOMBARDIA_DATA_INDEX
 SITE = "https://www.bandi.regione.lombardia.it"
@@ -113,21 +116,46 @@ def _entity_line(page: Selector, entity: str) -> str | None:
     return _clean(" ".join(parent.xpath(".//text()").getall())) or _clean(" ".join(strong.xpath(".//text()").getall()))
 
 
+# The line's opening words, for pages of the older layout (2021) whose ``strong`` has no data-entity.
+_LINE_STARTS = {"pubblicazione": "Pubblicato il", "apertura": "Domande dal", "chiusura": "Scade il"}
+
+
+def _date_line(page: Selector, entity: str) -> str | None:
+    """The line of a date: by ``data-entity`` (2026 layout), else by its words ("Scade il: 29/10/2021 ,")."""
+    line = _entity_line(page, entity)
+    if line:
+        return line
+    found = page.xpath(f'//p[starts-with(normalize-space(.), "{_LINE_STARTS[entity]}")]')
+    return _clean(" ".join(found[0].xpath(".//text()").getall())) if found else None
+
+
 def _parse_dates(page: Selector | None, row: dict[str, Any]) -> list[Labelled]:
     dates: list[Labelled] = []
-    published = _entity_line(page, "pubblicazione") if page is not None else None
-    opening = _entity_line(page, "apertura") if page is not None else None
+    published = _date_line(page, "pubblicazione") if page is not None else None
+    opening = _date_line(page, "apertura") if page is not None else None
     closing_input = _parse_close_date(page) if page is not None else None
-    closing_line = _entity_line(page, "chiusura") if page is not None else None
-    dates += labelled("published", published)
-    dates += labelled("opening", opening or row.get("apertura_adesione"))
+    closing_line = _date_line(page, "chiusura") if page is not None else None
+    dates += labelled(DateLabel.PUBLISHED, published)
+    dates += labelled(DateLabel.OPENING, opening or row.get("apertura_adesione"))
     # The hidden input holds date and hour unambiguously; the line is the fallback.
-    dates += labelled("deadline", closing_input or closing_line or row.get("chiusura_adesione"))
+    dates += labelled(DateLabel.DEADLINE, closing_input or closing_line or row.get("chiusura_adesione"))
     return dates
 
 
 def _parse_status(page: Selector) -> str | None:
-    return _clean(page.css(".chip .chip-label::text").get())
+    """The status chip (2026 layout) or the ``small.badge`` of the older one ("Aperto")."""
+    return _clean(page.css(".chip .chip-label::text").get()) or _clean(
+        " ".join(page.css("small.badge ::text").getall())
+    )
+
+
+def _parse_amounts(page: Selector) -> list[Labelled]:
+    """The "Dotazione finanziaria" section (``#dotazioni``): its money sentences, else its whole text as budget."""
+    block = page.css("#dotazioni .collapse-body") or page.css("#dotazioni")
+    if not block:
+        return []
+    text = node_text(block[0])
+    return amount_facts(text) or labelled(AmountLabel.BUDGET, _clean(text))
 
 
 def _parse_applicants(page: Selector) -> str | None:
@@ -195,7 +223,7 @@ def build_call(
     extra.update(note or {})
     extra["data_url"] = record_url(code)
     if page is not None:
-        closing_line = _entity_line(page, "chiusura")
+        closing_line = _date_line(page, "chiusura")
         if closing_line:
             extra["closing_text"] = closing_line
     return raw_call(
@@ -207,7 +235,7 @@ def build_call(
         summary=_parse_description(page) if page is not None else None,
         body=_parse_body(page) if page is not None else None,
         dates=_parse_dates(page, row),
-        amounts=[],
+        amounts=_parse_amounts(page) if page is not None else [],
         applicants=_parse_applicants(page) if page is not None else None,
         territory="Lombardia",
         programme=_parse_funding_sources(page) if page is not None else None,
@@ -217,6 +245,29 @@ def build_call(
         extra=extra,
         payload={"index": row, "detail_url": detail_url if page is not None else None, "detail_html": html},
         payload_type="json",
+    )
+
+
+def recognised(page: Selector) -> bool:
+    """Whether the page has the structure this spider reads (either layout): chip or badge, dates, sections.
+
+    Lines found only by their words ("Scade il: …") do not count: on a page whose structure is gone
+    they are still read, but the body and who may apply come from the generic reading.
+    """
+    return bool(
+        _parse_close_date(page) or _parse_status(page) or page.css("[data-entity], #partecipanti, .collapse-header")
+    )
+
+
+def with_generic_reading(call: RawCall, reading: GenericReading) -> RawCall:
+    """The call with the page's main text and its labelled sentences, marked as read by the fallback."""
+    return call.model_copy(
+        update={
+            "body": reading.text,
+            "dates": [*call.dates, *date_facts(reading.text)],
+            "amounts": [*call.amounts, *amount_facts(reading.text)],
+            "extra": {**call.extra, "extraction": FALLBACK},
+        }
     )
 
 
@@ -255,8 +306,14 @@ class LombardiaBandiSpider(CercabandiSpider):
             self.mark_incomplete(f"index page at offset {offset} unreadable: {exc}")
             yield from self.after_index()
             return
-        stats = self.crawler.stats
-        assert stats is not None
+        if offset == 0:
+            self.stat(LISTED, len(rows))
+        if self.check:  # a live check reads one call page: the first row that has one worth reading
+            self.waiting = [
+                r for r in rows if isinstance(r, dict) and r.get("codice_bando") and wants_detail(r, self.now)
+            ][:1]
+            yield from self.after_index()
+            return
         for row in rows:
             yield from self.handle_row(row)
         if len(rows) >= PAGE_SIZE and offset // PAGE_SIZE < MAX_PAGES:
@@ -330,9 +387,16 @@ class LombardiaBandiSpider(CercabandiSpider):
             self.count_error("error_page", f"{url} answered an 'Errore' page for {row.get('codice_bando')}")
             yield build_call(row, fetched_at=self.now, note={"detail_error": "error page"})
             return
-        if not (_parse_close_date(page) or page.css("[data-entity]") or page.css("#partecipanti")):
-            self.count_error("detail_unrecognised", f"{url}: none of the expected detail fields found")
-        yield build_call(row, fetched_at=self.now, detail_url=url, html=response.text)
+        call = build_call(row, fetched_at=self.now, detail_url=url, html=response.text)
+        if not recognised(page):
+            generic = read_generic(response.text, url)
+            if generic is None:
+                self.count_error("detail_unrecognised", f"{url}: none of the expected detail fields found")
+            else:
+                self.logger.warning("%s: none of the expected detail fields found; read by the generic fallback", url)
+                call = with_generic_reading(call, generic)
+                count_fallback(self)
+        yield call
 
     def detail_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]

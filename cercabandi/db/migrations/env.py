@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from cercabandi.db.models import Base
+from cercabandi.db.models import Base, alembic_include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -21,6 +21,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=alembic_include_name,
         )
         context.run_migrations()
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from cercabandi.core.models import HASH_FIELDS, ROME, DuplicateLink, FundingCall
 from cercabandi.db.models import Call, CallVersion, CrawlRun, Quarantine, RawRecord
+from cercabandi.db.repo.search import search_document
 
 # A call is reported missing after this many complete, successful crawls without it.
 MISSING_AFTER = 2
@@ -142,6 +143,7 @@ def _fill_columns(row: Call, call: FundingCall, data: dict[str, Any], raw_record
     row.content_hash = call.content_hash()
     row.data = data
     row.raw_record_id = raw_record_id
+    row.search_text = search_document(call)  # the text search index follows through the triggers
 
 
 def call_from_row(row: Call) -> FundingCall:

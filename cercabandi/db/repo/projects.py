@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from cercabandi.core.models import ComuneRef, Project
 from cercabandi.db import models
+from cercabandi.db.repo.search import project_search_document
 
 # Columns compared to tell "updated" from "unchanged" (comuni are compared as a set).
 _SCALARS = (
@@ -62,6 +63,7 @@ def _columns(project: Project) -> dict[str, Any]:
         "partners": list(project.partners),
         "themes": list(project.themes),
         "extra": dict(project.extra),
+        "search_text": project_search_document(project),
     }
 
 
@@ -123,8 +125,8 @@ def upsert_projects(session: Session, projects: Sequence[Project], *, now: datet
         if not changed:
             report.unchanged.append(row.id)
             continue
-        for name in _SCALARS:
-            setattr(row, name, values[name])
+        for name, value in values.items():  # the compared columns and the search stems they make
+            setattr(row, name, value)
         row.comuni = sorted((comuni_rows[code] for code in istat), key=lambda c: c.name)
         row.updated_at = now
         report.updated.append(row.id)
@@ -160,6 +162,17 @@ def get_project(session: Session, project_id: str) -> Project | None:
         select(models.Project).where(models.Project.id == project_id).options(selectinload(models.Project.comuni))
     )
     return to_project(row) if row is not None else None
+
+
+def projects_with_cup(session: Session, cup: str) -> list[Project]:
+    """Every project with this CUP (written in any case, with spaces around), ordered by id."""
+    rows = session.scalars(
+        select(models.Project)
+        .where(func.upper(models.Project.cup) == cup.strip().upper())
+        .options(selectinload(models.Project.comuni))
+        .order_by(models.Project.id)
+    )
+    return [to_project(row) for row in rows]
 
 
 def list_projects(

@@ -7,7 +7,9 @@ new (a native id never seen) and changed (a known id with a new payload).
 
 Health: a run is ``failed`` when the spider process did not finish, ``failing``
 when it finished but looks wrong — no items, far fewer items than the previous
-successful run, or a field filled much more rarely than before — and ``ok``
+successful run, or a field filled much more rarely than before — ``degraded`` when
+it is otherwise sound but some call pages were read by the generic fallback (the
+publisher's layout drifted: ``extra["extraction"] == "fallback"``), and ``ok``
 otherwise. Only an ``ok`` run whose listing was read to the end is ``complete``;
 later stages mark calls missing only after complete runs.
 """
@@ -60,6 +62,7 @@ class IngestResult:
     changed: int = 0
     unchanged: int = 0
     stored: int = 0  # raw records appended
+    fallbacks: int = 0  # records read by the generic fallback, not the source's own selectors
     fill_rates: dict[str, float] = field(default_factory=dict)
     native_ids: set[str] = field(default_factory=set)
     listing: dict[str, list[str]] = field(default_factory=dict)  # kept on the run: see ``listing_entry``
@@ -161,6 +164,7 @@ def ingest_raw_file(session: Session, run: CrawlRun, path: Path) -> IngestResult
             continue  # the pipeline already drops repeats; a hand-made file may not
         result.native_ids.add(call.native_id)
         calls.append(call)
+        result.fallbacks += call.extra.get("extraction") == "fallback"
         digest = call.payload_hash()
         result.listing[call.native_id] = listing_entry(call)
         if call.native_id not in latest:
@@ -236,6 +240,11 @@ def finish_crawl_run(
         health = health_problems(items, rates, previous)
         all_problems += health
         status = "failing" if health or all_problems else "ok"
+        if status == "ok" and ingest.fallbacks:
+            status = "degraded"
+            all_problems.append(
+                f"{ingest.fallbacks} of {items} items read by the generic fallback: the publisher's layout changed"
+            )
     else:
         status = "failed"
     run.finished_at = finished_at
@@ -248,7 +257,7 @@ def finish_crawl_run(
     run.status = status
     run.complete = status == "ok" and listing_complete
     run.listing = ingest.listing if ingest is not None and status != "failed" else None
-    if status == "ok":
+    if status in ("ok", "degraded"):  # a degraded source still delivered its calls
         source = session.get(Source, run.source_id)
         if source is not None:
             source.last_success_at = finished_at

@@ -57,6 +57,16 @@ def reviews_for_call(session: Session, call_id: str) -> list[ReviewRow]:
     return list(session.scalars(select(ReviewRow).where(ReviewRow.call_id == call_id).order_by(ReviewRow.created_at)))
 
 
+def withdraw_review(session: Session, review_id: int, reviewer: str) -> ReviewRow | None:
+    """Delete one of the reviewer's own reviews (undo); None when it is not theirs or is gone."""
+    row = session.get(ReviewRow, review_id)
+    if row is None or row.reviewer != reviewer:
+        return None
+    session.delete(row)
+    session.flush()
+    return row
+
+
 def project_reviews(session: Session) -> list[Review]:
     """Every verdict given on a call for a project, oldest first (the matcher's feedback)."""
     rows = session.scalars(select(ReviewRow).where(ReviewRow.project_id.isnot(None)).order_by(ReviewRow.created_at))

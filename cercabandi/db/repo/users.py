@@ -146,8 +146,16 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every session of the user and revokes the calendar address."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
+    user.credential_generation = (user.credential_generation or 0) + 1
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every session cookie issued to the user so far stops working (logout, password change)."""
+    user.session_generation = (user.session_generation or 0) + 1
     session.flush()
 
 
@@ -169,4 +177,6 @@ def set_active(session: Session, user: User, active: bool) -> None:
             "È l'ultimo amministratore attivo: non può essere disattivato.",
         )
     user.active = active
+    if not active:
+        end_sessions(session, user)  # re-activation must not revive old cookies
     session.flush()

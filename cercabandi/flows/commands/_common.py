@@ -9,10 +9,12 @@ from contextlib import contextmanager
 import typer
 
 from cercabandi.flows.context import AppContext, err_console
+from cercabandi.flows.errors import EXIT_CONFIG
 
 
 def require_schema(ctx: AppContext) -> None:
-    """Stop with an actionable message when the database is missing or behind."""
+    """Stop with an actionable message when the database is missing or behind: a configuration
+    error, exit status 2 like every other (``flows.errors``)."""
     from cercabandi.db.session import current_revision, head_revision  # Alembic: loaded only when needed
 
     current, head = current_revision(ctx.engine), head_revision(ctx.engine)
@@ -21,7 +23,7 @@ def require_schema(ctx: AppContext) -> None:
             f"[red]The database is at revision {current or 'none'}, the code needs {head}:[/] "
             "run `cercabandi db upgrade` first."
         )
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_CONFIG)
 
 
 def prepare_prefect_environment(ctx: AppContext) -> None:

@@ -12,7 +12,7 @@ from rich.table import Table
 from cercabandi.db.repo.raw import FILL_FIELDS
 from cercabandi.flows.context import console, err_console, load_context
 
-_STATUS_STYLE = {"ok": "green", "failing": "yellow", "failed": "red", "skipped": "dim"}
+_STATUS_STYLE = {"ok": "green", "degraded": "yellow", "failing": "yellow", "failed": "red", "skipped": "dim"}
 
 if TYPE_CHECKING:
     from cercabandi.flows.crawling import SourceSummary
@@ -40,13 +40,40 @@ def crawl_cmd(
         min=1,
         help="Spider processes at once, one source each (default: the CERCABANDI_CRAWL_JOBS setting, 3).",
     ),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Live check, nothing stored: one listing page and one call page per source; prints whether the "
+        "site answered, the entries listed, the fields read and whether the generic fallback was needed.",
+    ),
 ) -> None:
     """Crawl funding-call publishers into the raw store and show a per-source summary with fill rates."""
-    from cercabandi.flows.crawling import crawl_sources  # Scrapy: loaded only when crawling
-
     if replay is not None and not replay.is_dir():
         err_console.print(f"[red]Replay directory {replay} does not exist.[/]")
         raise typer.Exit(2)
+    if check:
+        check_cmd(sources, replay, record, jobs)
+        return
+    summaries = crawl_with_progress(
+        sources, replay=replay, record=record, http_cache=http_cache, run_key=run_key, jobs=jobs
+    )
+    print_summary(summaries)
+    if any(s.status not in ("ok", "degraded", "skipped") for s in summaries):  # degraded: calls still came
+        raise typer.Exit(1)
+
+
+def crawl_with_progress(
+    sources: list[str] | None,
+    *,
+    replay: Path | None,
+    record: Path | None,
+    http_cache: bool,
+    run_key: str | None,
+    jobs: int | None,
+) -> list[SourceSummary]:
+    """Crawl with a live line per source; a configuration problem exits with 2."""
+    from cercabandi.flows.crawling import crawl_sources  # Scrapy: loaded only when crawling
+
     ctx = load_context()
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True
@@ -69,20 +96,51 @@ def crawl_cmd(
         except (ValueError, RuntimeError) as exc:
             err_console.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from exc
-    print_summary(summaries)
-    if any(s.status not in ("ok", "skipped") for s in summaries):
+    return summaries
+
+
+def check_cmd(sources: list[str] | None, replay: Path | None, record: Path | None, jobs: int | None) -> None:
+    """``crawl --check``: print per source what one listing page and one call page gave; exit 1 on a problem."""
+    from cercabandi.flows.checking import check_sources
+
+    settings = load_context().settings
+    with console.status("checking one listing page and one call page per source…"):
+        try:
+            checks = check_sources(
+                sources or None, contact_email=settings.contact_email, replay_dir=replay, record_dir=record,
+                jobs=jobs or 3,
+            )  # fmt: skip
+        except ValueError as exc:
+            err_console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from exc
+    table = Table(title="Live check: one listing page and one call page per source")
+    for column in ("source", "reachable", "listed", "fields found", "fallback"):
+        table.add_column(column, justify="right" if column == "listed" else "left")
+    for c in checks:
+        table.add_row(
+            c.source, "[green]yes[/]" if c.reachable else "[red]no[/]", str(c.listed),
+            ", ".join(c.fields) or "[red]none[/]", "[yellow]yes[/]" if c.fallback else "no",
+        )  # fmt: skip
+    console.print(table)
+    for c in checks:
+        for problem in c.problems:
+            console.print(f"[yellow]{c.source}: {problem}[/]")
+    if not all(c.healthy for c in checks):
         raise typer.Exit(1)
 
 
 def print_summary(summaries: list[SourceSummary]) -> None:
     table = Table(title="Crawl summary")
-    for column in ("source", "status", "items", "new", "changed", "errors", "complete", "seconds"):
-        table.add_column(column, justify="right" if column not in ("source", "status") else "left")
+    # Source and status stay whole on an 80-column terminal; the figures' headers give way.
+    table.add_column("source", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for column in ("items", "new", "changed", "errors", "fallbacks", "complete", "seconds"):
+        table.add_column(column, justify="right")
     for s in summaries:
         style = _STATUS_STYLE.get(s.status, "")
         table.add_row(
             s.source, f"[{style}]{s.status}[/]", str(s.items), str(s.new), str(s.changed), str(s.errors),
-            "yes" if s.complete else "no", f"{s.seconds:.1f}",
+            str(s.fallbacks), "yes" if s.complete else "no", f"{s.seconds:.1f}",
         )  # fmt: skip
     console.print(table)
     rated = [s for s in summaries if s.fill_rates]

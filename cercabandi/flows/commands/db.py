@@ -10,6 +10,7 @@ from cercabandi.core.settings import redact_url
 from cercabandi.db import models
 from cercabandi.db.session import current_revision, head_revision, table_names, upgrade
 from cercabandi.flows.context import console, load_context
+from cercabandi.flows.errors import EXIT_CONFIG
 
 app = typer.Typer(help="Create, upgrade and inspect the database.", no_args_is_help=True)
 
@@ -30,7 +31,7 @@ def status_cmd() -> None:
     console.print(f"Database: {_safe_url(ctx)}")
     console.print(f"Schema revision: {current or 'none (run `cercabandi db upgrade`)'} (latest: {head})")
     if current is None:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CONFIG)
     table = Table("table", "rows")
     present = set(table_names(ctx.engine))
     with ctx.sessions() as session:
@@ -55,7 +56,7 @@ def status_cmd() -> None:
     console.print(table)
     if current != head:
         console.print("[yellow]The schema is behind: run `cercabandi db upgrade`.[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CONFIG)
 
 
 def _safe_url(ctx) -> str:

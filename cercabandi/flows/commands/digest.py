@@ -13,7 +13,7 @@ from cercabandi.db.session import transaction
 from cercabandi.digest.build import build_digest, period_key
 from cercabandi.digest.gather import gather_inputs, load_snapshot
 from cercabandi.digest.render import render_digest
-from cercabandi.digest.service import reference_day, run_digests
+from cercabandi.digest.service import check_link_signing, reference_day, run_digests
 from cercabandi.flows.context import console, err_console, load_context
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ def digest_cmd(
     if not dry_run and not settings.smtp_host:
         console.print("[yellow]No SMTP host configured (CERCABANDI_SMTP_HOST): writing to the outbox instead.[/]")
     try:
+        check_link_signing(settings, dry_run=dry_run)
         report = run_digests(
             app_ctx.sessions,
             settings,

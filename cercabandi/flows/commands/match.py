@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from cercabandi.core.models import utcnow
 from cercabandi.flows.commands._common import require_schema
+from cercabandi.flows.commands._progress import show_progress
 from cercabandi.flows.context import console, err_console, load_context
 
 
@@ -21,7 +22,8 @@ def match_cmd(
     from cercabandi.flows.normalising import StageMissing
 
     try:
-        summary = match_all(ctx.sessions, now=utcnow(), k=k, top=show)
+        with show_progress(console):
+            summary = match_all(ctx.sessions, now=utcnow(), k=k, top=show)
     except StageMissing as exc:
         err_console.print(f"[red]The matcher is not installed:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -36,12 +38,16 @@ def match_cmd(
 def print_top(top: list[dict]) -> None:
     if not top:
         return
-    table = Table("score", "project", "call", "terms", title="Best matches")
+    longest = max(len(str(item["project_id"])) for item in top)
+    # The project id is pasted into `projects show`: its own column, never cut or wrapped.
+    project_id = Column("project id", no_wrap=True, min_width=longest, overflow="ignore")
+    table = Table("score", project_id, "project", "call", "terms", title="Best matches")
     for item in top:
         table.add_row(
             f"{item['score']:.3f}",
-            f"{item['project_title'][:45]} ({item['project_id']})",
-            f"{item['call_title'][:60]}",
+            str(item["project_id"]),
+            item["project_title"][:45],
+            item["call_title"][:60],
             ", ".join(item["terms"]),
         )
     console.print(table)

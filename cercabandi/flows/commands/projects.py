@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from cercabandi.catalogue import (
     EXPORT_HEADERS,
@@ -20,22 +20,17 @@ from cercabandi.catalogue import (
 from cercabandi.catalogue.themes import parse_themes
 from cercabandi.catalogue.values import parse_stage
 from cercabandi.core.comuni import resolve_comune, suggest_comuni
+from cercabandi.core.csv_export import DEFAULT_SEPARATOR, separator_for
 from cercabandi.core.models import Project, utcnow
 from cercabandi.core.vocab import label_it
-from cercabandi.db.repo.projects import get_project, list_projects
-from cercabandi.db.session import current_revision
+from cercabandi.db.repo.projects import get_project, list_projects, projects_with_cup
 from cercabandi.flows.catalogue import ImportOutcome, import_catalogue, write_table
-from cercabandi.flows.context import AppContext, console, err_console, load_context
+from cercabandi.flows.commands._common import require_schema
+from cercabandi.flows.context import console, err_console, load_context
 
 app = typer.Typer(help="Import, list, show and export the catalogue of municipal projects.", no_args_is_help=True)
 
 MAX_ERRORS_SHOWN = 40
-
-
-def _ready(ctx: AppContext) -> None:
-    if current_revision(ctx.engine) is None:
-        err_console.print("[red]The database has no schema yet: run `cercabandi db upgrade` first.[/]")
-        raise typer.Exit(1)
 
 
 FileArgument = Annotated[Path, typer.Argument(help="The catalogue: a .csv or .xlsx file.", exists=True, dir_okay=False)]
@@ -81,7 +76,7 @@ def import_cmd(
     By default a file with any invalid row imports nothing and exits with status 1.
     """
     ctx = load_context()
-    _ready(ctx)
+    require_schema(ctx)
     if skip_invalid and rejected is None:
         rejected = Path.cwd() / f"{file.stem}_rejected.csv"
     try:
@@ -100,7 +95,7 @@ def import_cmd(
         err_console.print(f"[red]Cannot import {file.name}:[/] {exc}")
         raise typer.Exit(2) from exc
     except Exception as exc:
-        err_console.print(f"[red]Import failed, nothing was written:[/] {exc}")
+        err_console.print(f"[red]Import failed, nothing was written:[/] {_short_error(exc)}", soft_wrap=True)
         raise typer.Exit(1) from exc
     _print_outcome(outcome, file.name)
     if outcome.report is None:
@@ -188,24 +183,37 @@ def list_cmd(
 ) -> None:
     """List the projects of the catalogue."""
     ctx = load_context()
-    _ready(ctx)
+    require_schema(ctx)
     istat, stage_value, theme_value = _filters(comune, stage, theme)
     with ctx.sessions() as session:
         projects = list_projects(session, istat=istat, stage=stage_value, theme=theme_value)
-    table = Table("id", "title", "comuni", "stage", "themes", "cost (EUR)")
     shown = projects if limit <= 0 else projects[:limit]
-    for project in shown:
-        table.add_row(
-            project.id,
-            _short(project.title, 60),
-            _short(", ".join(c.name for c in project.comuni), 40),
-            label_it(project.stage) if project.stage else "",
-            ", ".join(project.themes),
-            f"{project.estimated_cost:,.0f}".replace(",", ".") if project.estimated_cost is not None else "",
-        )
+    table = _list_table(shown, width=console.width)
     console.print(table)
     more = f" (showing {len(shown)}; --limit 0 shows all)" if len(shown) < len(projects) else ""
     console.print(f"{len(projects)} project(s){more}")
+
+
+def _list_table(projects: list[Project], *, width: int) -> Table:
+    """One row per project. The id is pasted into `projects show`: never cut or wrapped; on a
+    narrow terminal the stage, themes and cost give way to it."""
+    longest = max((len(p.id) for p in projects), default=2)
+    wide = width >= longest + 90
+    table = Table(Column("id", no_wrap=True, min_width=longest, overflow="ignore"), "title", "comuni")
+    if wide:
+        for header in ("stage", "themes", "cost (EUR)"):
+            table.add_column(header)
+    for project in projects:
+        cells = [project.id, _short(project.title, 60), _short(", ".join(c.name for c in project.comuni), 40)]
+        if wide:
+            cost = project.estimated_cost
+            cells += [
+                label_it(project.stage) if project.stage else "",
+                ", ".join(project.themes),
+                f"{cost:,.0f}".replace(",", ".") if cost is not None else "",
+            ]
+        table.add_row(*cells)
+    return table
 
 
 def _short(text: str, width: int) -> str:
@@ -215,18 +223,30 @@ def _short(text: str, width: int) -> str:
 @app.command("show")
 def show_cmd(
     project_id: Annotated[
-        str, typer.Argument(help="The project's id as `projects list` shows it (the ID column, else the CUP).")
+        str, typer.Argument(help="The project's id as `projects list` shows it, or its CUP when no other has it.")
     ],
 ) -> None:
-    """Show every field of one project."""
+    """Show every field of one project, found by its id or by its CUP."""
     ctx = load_context()
-    _ready(ctx)
+    require_schema(ctx)
     with ctx.sessions() as session:
         project = get_project(session, project_id)
+        candidates = [] if project is not None else projects_with_cup(session, project_id)
+    if project is None and len(candidates) == 1:
+        project = candidates[0]
     if project is None:
-        err_console.print(f"[red]No project with id {project_id!r}[/] (see `cercabandi projects list`)")
+        _not_found(project_id, candidates)
         raise typer.Exit(1)
     console.print(_detail(project))
+
+
+def _not_found(wanted: str, candidates: list[Project]) -> None:
+    if not candidates:
+        err_console.print(f"[red]No project with id or CUP {wanted!r}[/] (see `cercabandi projects list`)")
+        return
+    err_console.print(f"[red]{len(candidates)} projects have the CUP {wanted!r}:[/] show one of them by its id:")
+    for candidate in candidates:
+        err_console.print(f"  {candidate.id}  {candidate.title}", markup=False, soft_wrap=True)
 
 
 def _detail(project: Project) -> Table:
@@ -266,19 +286,40 @@ def export_cmd(
     comune: Annotated[str | None, typer.Option(help="Only projects in this comune.")] = None,
     stage: Annotated[str | None, typer.Option(help="Only projects at this stage.")] = None,
     theme: Annotated[str | None, typer.Option(help="Only projects with this theme.")] = None,
+    sep: Annotated[
+        str,
+        typer.Option(
+            "--sep",
+            help="CSV separator: ';' (Italian Excel, the default), ',' or 'tab'. The file is UTF-8 with a BOM.",
+        ),
+    ] = DEFAULT_SEPARATOR,
 ) -> None:
     """Export the catalogue to CSV or XLSX."""
     if file.suffix.lower() not in (".csv", ".xlsx"):
         err_console.print(f"[red]Cannot export to {file.name}:[/] use a .csv or .xlsx file name")
         raise typer.Exit(2)
+    try:
+        separator = separator_for(sep)
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
     ctx = load_context()
-    _ready(ctx)
+    require_schema(ctx)
     istat, stage_value, theme_value = _filters(comune, stage, theme)
     with ctx.sessions() as session:
         projects = list_projects(session, istat=istat, stage=stage_value, theme=theme_value)
     headers, rows = export_table(projects)
-    write_table(file, headers, rows)
+    write_table(file, headers, rows, separator=separator)
     console.print(f"Exported {len(projects)} project(s) to [bold]{file}[/]")
+
+
+def _short_error(exc: Exception) -> str:
+    """The database's own message, first line only: never the SQL statement with the row's values."""
+    from sqlalchemy.exc import DBAPIError, StatementError
+
+    if isinstance(exc, DBAPIError | StatementError) and getattr(exc, "orig", None) is not None:
+        return f"{type(exc.orig).__name__}: {str(exc.orig).strip().splitlines()[0]}"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
 def register(root: typer.Typer) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
 from cercabandi.core.sources import SOURCES
+from cercabandi.flows import progress
 from cercabandi.flows.commands._common import one_off_flow_runs, prepare_prefect_environment, require_schema
-from cercabandi.flows.context import console, err_console, load_context
+from cercabandi.flows.commands._progress import show_progress
+from cercabandi.flows.context import AppContext, console, err_console, load_context
 
 
 def run_cmd(
@@ -38,11 +41,18 @@ def run_cmd(
     from cercabandi.flows.nightly import nightly_flow
     from cercabandi.flows.report import render_report
 
-    with one_off_flow_runs(ctx):
+    with show_progress(console), one_off_flow_runs(ctx):
+        progress.report("prefect", "start", note=_engine_note(ctx))
         report = nightly_flow(replay_dir=str(replay) if replay else None, source_ids=source or None, digest=digest)
     render_report(report, console, tz=ctx.settings.tz)
     if report.stage_notes:
         raise typer.Exit(1)
+
+
+def _engine_note(ctx: AppContext) -> str:
+    if ctx.settings.prefect_api_url or os.environ.get("PREFECT_API_URL"):
+        return "connecting to the Prefect server"
+    return "starting Prefect's temporary server"
 
 
 def register(root: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from cercabandi.db.repo.subscriptions import (
     update_subscription,
 )
 from cercabandi.db.session import transaction
+from cercabandi.flows.commands._common import require_schema
 from cercabandi.flows.context import console, err_console, load_context
 
 app = typer.Typer(
@@ -163,9 +164,10 @@ def remove_cmd(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Delete a subscription and its delivery history (use `pause` to keep the history)."""
+    ctx = load_context()
+    require_schema(ctx)  # before asking to confirm what cannot be done
     if not yes:
         typer.confirm(f"Delete subscription {subscription_id} and its delivery history?", abort=True)
-    ctx = load_context()
     try:
         with transaction(ctx.sessions) as session:
             delete_subscription(session, subscription_id)

@@ -15,6 +15,7 @@ from cercabandi.core.vocab import Role
 from cercabandi.db.models import User
 from cercabandi.db.repo.users import UserError, create_user, get_user, list_users, set_active, set_password
 from cercabandi.db.session import transaction
+from cercabandi.flows.commands._common import require_schema
 from cercabandi.flows.context import console, err_console, load_context
 
 app = typer.Typer(help="Manage the users of the review application.", no_args_is_help=True)
@@ -60,6 +61,7 @@ def add(
 ) -> None:
     """Create a user; prompts for the password (at least 10 characters)."""
     ctx = load_context()
+    require_schema(ctx)  # before asking for a password that could not be stored
     password = _read_password(password_stdin)
     with _user_errors(), transaction(ctx.sessions) as session:
         user = create_user(session, username, password, role.value, now=utcnow(), email=email, full_name=full_name)
@@ -92,6 +94,7 @@ def passwd(
 ) -> None:
     """Set a user's password (e.g. a forgotten one)."""
     ctx = load_context()
+    require_schema(ctx)  # before asking for a password that could not be stored
     password = _read_password(password_stdin)
     _change_user(ctx.sessions, username, lambda session, user: set_password(session, user, password))
     console.print(f"Password of [bold]{username}[/] changed.")

@@ -49,6 +49,11 @@
       if (link) { event.preventDefault(); window.location.href = link.href; }
       return;
     }
+    if (key === "u") {
+      button = document.getElementById("btn-undo");
+      if (button) { event.preventDefault(); submitWith(button); }
+      return;
+    }
     if (!form) return;
     if (key === "p") {
       event.preventDefault();

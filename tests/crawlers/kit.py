@@ -1,10 +1,11 @@
-"""Saved responses for the spider tests of national sources and foundations (web-poet style).
+"""The spider-test kit: saved responses as Scrapy responses, expected outputs, checks for every item.
 
-Each ``fixtures/<source>/`` folder holds input files written for these tests in the shape of the
-real publisher, a ``meta.json`` giving each file's original URL (and status when not 200), and
-``expected/<name>.json``: the raw calls a parse function must produce from that input (without
-``fetched_at`` and ``payload``). Set ``CERCABANDI_WRITE_EXPECTED=1`` to write missing expected files
-after a deliberate change, then read the diff before committing.
+Fixtures follow web-poet's layout of inputs + expected output: each ``fixtures/<source>/`` folder
+holds input files in the shape of the real publisher (origin in ``meta.json``'s ``_about``), a
+``meta.json`` giving each input's original URL (and status when not 200), and ``expected/``: the raw
+calls a parse function must produce from an input (without ``fetched_at`` and ``payload``). Set
+``CERCABANDI_WRITE_EXPECTED=1`` to write missing expected files after a deliberate change, then read
+the diff before committing. Import it as ``from tests.crawlers.kit import ...``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import scrapy
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 
 from cercabandi.core.models import RawCall
+from cercabandi.core.vocab import AmountLabel, DateLabel
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FETCHED_AT = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
@@ -28,6 +30,14 @@ FETCHED_AT = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 def meta(source: str, name: str) -> dict[str, Any]:
     data = json.loads((FIXTURES / source / "meta.json").read_text(encoding="utf-8"))
     return dict(data[name])
+
+
+def fixture(source: str, name: str) -> Path:
+    return FIXTURES / source / name
+
+
+def load_json(source: str, name: str) -> Any:
+    return json.loads(fixture(source, name).read_text(encoding="utf-8"))
 
 
 def fixture_bytes(source: str, name: str) -> bytes:
@@ -47,6 +57,15 @@ def fixture_response(
         cls, headers = Response, {"Content-Type": "application/pdf"}  # type: ignore[assignment]
     request = Request(url, meta=request_meta or {})
     return cls(url=url, status=int(info.get("status", 200)), body=body, headers=headers, request=request)
+
+
+def file_response(
+    path: Path, url: str, *, status: int = 200, request: Request | None = None, **cb_kwargs: Any
+) -> TextResponse:
+    """A response whose body is a saved file, as the spider would receive it from ``url`` (city-scrapers style)."""
+    request = request or Request(url, cb_kwargs=cb_kwargs)
+    kind = HtmlResponse if path.suffix in (".html", ".htm") else TextResponse
+    return kind(url=url, body=path.read_bytes(), encoding="utf-8", status=status, request=request)
 
 
 def split_output(results: Iterable[Any] | None) -> tuple[list[RawCall], list[scrapy.Request]]:
@@ -100,3 +119,22 @@ def follow_pdf(spider: Any, request: scrapy.Request, source: str, pdf_name: str)
 
 def detail(spider: Any, source: str, name: str, listing_text: str = "") -> tuple[list[RawCall], list[scrapy.Request]]:
     return split_output(spider.parse_detail(fixture_response(source, name), listing_text=listing_text))
+
+
+# ------------------------------------------------------------------ every item
+
+DATE_LABELS = {label.value for label in DateLabel}
+AMOUNT_LABELS = {label.value for label in AmountLabel}
+
+
+def check_invariants(item: RawCall, source: str) -> None:
+    """What every item of every spider must satisfy, whatever the page said."""
+    valid = RawCall.model_validate(item.model_dump())
+    assert valid.source == source and valid.native_id.strip()
+    assert valid.url.startswith(("https://", "http://"))
+    assert valid.title is None or (valid.title and valid.title == valid.title.strip()), repr(valid.title)
+    assert valid.fetched_at.tzinfo is not None
+    assert {d.label.split(":")[0] for d in valid.dates} <= DATE_LABELS, valid.dates
+    assert {a.label.split(":")[0] for a in valid.amounts} <= AMOUNT_LABELS, valid.amounts
+    assert all(d.value.strip() for d in [*valid.dates, *valid.amounts])
+    assert valid.applicants is None or "<" not in valid.applicants  # text, never markup
