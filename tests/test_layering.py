@@ -17,9 +17,11 @@ ALLOWED: dict[str, set[str]] = {
     "catalogue": {"core"},
     "db": {"core"},
     "matching": {"core"},
-    "digest": {"core", "db", "matching"},
-    "web": {"core", "db", "matching", "digest"},
-    "flows": {"core", "crawlers", "normalise", "catalogue", "db", "matching", "digest", "web"},
+    "monitoring": {"core"},
+    "site": {"core", "monitoring"},
+    "digest": {"core", "db", "matching", "monitoring"},
+    "web": {"core", "db", "matching", "digest", "monitoring"},
+    "flows": {"core", "crawlers", "normalise", "catalogue", "db", "matching", "digest", "web", "monitoring", "site"},
 }
 
 

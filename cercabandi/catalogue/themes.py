@@ -12,7 +12,7 @@ import re
 
 from cercabandi.catalogue.values import split_list
 from cercabandi.core.folding import fold_words
-from cercabandi.core.vocab import THEMES
+from cercabandi.core.themes import THEMES
 
 # Word starts (folded) that signal a theme.
 _KEYWORDS: dict[str, tuple[str, ...]] = {

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cercabandi.core.folding import fold_words
-
 
 class ApplicantType(StrEnum):
     """Who may apply for a call, or who proposes a project."""
@@ -124,6 +122,38 @@ class Frequency(StrEnum):
 
 FUNDING_INSTRUMENTS: frozenset[Instrument] = frozenset({Instrument.GRANT, Instrument.LOAN, Instrument.PRIZE})
 
+
+class ApplicationStatus(StrEnum):
+    """Where an application (candidatura) stands; the allowed moves are in ``monitoring.rules``."""
+
+    IDEA = "idea"
+    IN_PREPARATION = "in_preparation"
+    SUBMITTED = "submitted"
+    FUNDED = "funded"
+    NOT_FUNDED = "not_funded"
+    WITHDRAWN = "withdrawn"
+
+
+class PartnerKind(StrEnum):
+    """Who takes part in an application besides the lead body (capofila)."""
+
+    COMUNE = "comune"
+    THIRD_SECTOR = "third_sector"
+    OTHER = "other"
+
+
+class ProgressStage(StrEnum):
+    """The state of progress of a funded project."""
+
+    NOT_STARTED = "not_started"
+    DESIGN = "design"
+    PROCUREMENT = "procurement"
+    UNDER_WAY = "under_way"
+    ACTIVE = "active"  # open data says only "CUP attivo": funded and not closed, stage unknown
+    COMPLETED = "completed"
+    REPORTED = "reported"  # rendicontato
+
+
 PUBLIC_BODIES: frozenset[ApplicantType] = frozenset(
     {
         ApplicantType.COMUNE,
@@ -208,6 +238,28 @@ _LABELS_BY_VOCAB: dict[type[StrEnum], dict[str, str]] = {
         Frequency.DAILY: "Giornaliero",
         Frequency.WEEKLY: "Settimanale",
     },
+    ApplicationStatus: {
+        ApplicationStatus.IDEA: "Idea",
+        ApplicationStatus.IN_PREPARATION: "In preparazione",
+        ApplicationStatus.SUBMITTED: "Presentata",
+        ApplicationStatus.FUNDED: "Finanziata",
+        ApplicationStatus.NOT_FUNDED: "Non finanziata",
+        ApplicationStatus.WITHDRAWN: "Ritirata",
+    },
+    PartnerKind: {
+        PartnerKind.COMUNE: "Comune",
+        PartnerKind.THIRD_SECTOR: "Ente del terzo settore",
+        PartnerKind.OTHER: "Altro partner",
+    },
+    ProgressStage: {
+        ProgressStage.NOT_STARTED: "Non avviato",
+        ProgressStage.DESIGN: "Progettazione",
+        ProgressStage.PROCUREMENT: "Affidamento",
+        ProgressStage.UNDER_WAY: "Lavori / attività in corso",
+        ProgressStage.ACTIVE: "Attivo (fase non nota)",
+        ProgressStage.COMPLETED: "Concluso",
+        ProgressStage.REPORTED: "Rendicontato",
+    },
 }
 
 # Keyed by bare value, for callers that hold a plain string. Values shared by two vocabularies
@@ -231,39 +283,3 @@ def label_it(value: str, vocabulary: type[StrEnum] | None = None) -> str:
     if vocabulary is not None:
         return _LABELS_BY_VOCAB.get(vocabulary, {}).get(str(value), str(value))
     return LABELS_IT.get(str(value), str(value))
-
-
-# Project themes: slug -> Italian label. The catalogue maps a "Temi" cell to these slugs (a theme
-# nobody recognises is kept as written); subscriptions accept the slug or the label.
-THEMES: dict[str, str] = {
-    "urban_regeneration": "Rigenerazione urbana",
-    "social_housing": "Abitare sociale",
-    "welfare": "Welfare e inclusione",
-    "education": "Scuola e formazione",
-    "digital": "Digitalizzazione PA",
-    "mobility": "Mobilità",
-    "energy": "Energia e comunità energetiche",
-    "environment": "Ambiente e verde",
-    "culture": "Cultura",
-    "sport": "Sport",
-    "health": "Salute",
-    "research": "Ricerca e innovazione",
-    "business": "Imprese",
-    "youth": "Giovani",
-    "employment": "Lavoro",
-    "tourism": "Turismo",
-}
-
-
-def theme_label(theme: str) -> str:
-    """The Italian label of a theme slug; a theme of a person's own is shown as written."""
-    return THEMES.get(theme, theme)
-
-
-def theme_slug(value: str) -> str | None:
-    """The slug of a theme given by slug or Italian label, whatever the case and accents; None when unknown."""
-    key = fold_words(value)
-    for slug, label in THEMES.items():
-        if key in (fold_words(slug), fold_words(label)):
-            return slug
-    return None

@@ -8,13 +8,14 @@ alter them on SQLite (batch mode) and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -396,4 +397,153 @@ class DigestSentItem(Base):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     item_key: Mapped[str] = mapped_column(String(500))  # e.g. "match:<call>:<project>", "change:<call>:v3"
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("digest_deliveries.id"))
+    created_at: Mapped[datetime]
+
+
+# ------------------------------------------------- applications & monitoring
+
+
+class Organisation(Base):
+    """A partner that is not a comune: a third-sector organisation, a school, a foundation..."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # a short slug chosen by staff
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # PartnerKind
+    contact_email: Mapped[str | None] = mapped_column(String(300))  # private
+    created_at: Mapped[datetime]
+
+
+class Application(Base):
+    """A candidatura for a call, or a funded project imported from open data (``origin``)."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    call_id: Mapped[str | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    funding_source: Mapped[str | None] = mapped_column(String(300), index=True)
+    lead_istat: Mapped[str | None] = mapped_column(ForeignKey("comuni.istat"), index=True)  # capofila
+    lead_name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # ApplicationStatus
+    amount_requested: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    cofinancing: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    amount_granted: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    deadline_on: Mapped[date | None] = mapped_column(Date)  # when the application is due
+    themes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    story: Mapped[str | None] = mapped_column(Text)  # public short story
+    good_practice: Mapped[str | None] = mapped_column(Text)  # public text when flagged as good practice
+    note: Mapped[str | None] = mapped_column(Text)  # private
+    origin: Mapped[str] = mapped_column(String(40), default="staff")  # staff | opendata:<dataset>
+    external_ref: Mapped[str | None] = mapped_column(String(300), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    call: Mapped[Call | None] = relationship()
+    lead: Mapped[Comune | None] = relationship()
+    projects: Mapped[list[Project]] = relationship(secondary="application_projects", order_by="Project.id")
+    partners: Mapped[list[ApplicationPartner]] = relationship(
+        order_by="ApplicationPartner.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[ApplicationEvent]] = relationship(order_by="ApplicationEvent.id", cascade="all, delete-orphan")
+    documents: Mapped[list[ApplicationDocument]] = relationship(
+        order_by="ApplicationDocument.id", cascade="all, delete-orphan"
+    )
+    milestones: Mapped[list[Milestone]] = relationship(
+        order_by="(Milestone.due_on, Milestone.id)", cascade="all, delete-orphan"
+    )
+    reporting: Mapped[list[ReportingDeadline]] = relationship(
+        order_by="(ReportingDeadline.due_on, ReportingDeadline.id)", cascade="all, delete-orphan"
+    )
+    progress: Mapped[list[ProgressUpdate]] = relationship(
+        order_by="(ProgressUpdate.as_of, ProgressUpdate.id)", cascade="all, delete-orphan"
+    )
+
+
+class ApplicationProject(Base):
+    __tablename__ = "application_projects"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ApplicationPartner(Base):
+    """A comune (``istat``) or an organisation taking part, with its role."""
+
+    __tablename__ = "application_partners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # PartnerKind
+    istat: Mapped[str | None] = mapped_column(ForeignKey("comuni.istat"))
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
+    role: Mapped[str] = mapped_column(String(200), default="partner")
+
+    comune: Mapped[Comune | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class ApplicationEvent(Base):
+    """One status change with its date and note: the history of an application."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    changed_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+
+
+class ApplicationDocument(Base):
+    __tablename__ = "application_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ReportingDeadline(Base):
+    """A rendicontazione deadline of a funded project."""
+
+    __tablename__ = "reporting_deadlines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ProgressUpdate(Base):
+    """The state of progress of a funded project on a date, and where it comes from."""
+
+    __tablename__ = "progress_updates"
+    __table_args__ = (UniqueConstraint("application_id", "as_of", "source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))  # ProgressStage
+    spending_pct: Mapped[float | None] = mapped_column(Float)
+    works_pct: Mapped[float | None] = mapped_column(Float)
+    as_of: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)  # private
     created_at: Mapped[datetime]

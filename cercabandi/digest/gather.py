@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from cercabandi.core.fmt_it import short_date
 from cercabandi.core.folding import fold as core_fold
 from cercabandi.core.sources import is_silent
-from cercabandi.core.vocab import ReviewTag, theme_label
+from cercabandi.core.themes import theme_label
+from cercabandi.core.vocab import ReviewTag
 from cercabandi.db.models import (
     Assignment,
     Call,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from icalendar import Alarm, Calendar, Event
 
 from cercabandi.core.fmt_it import long_date
-from cercabandi.digest.model import CallFacts
+from cercabandi.digest.model import CallFacts, FollowUpFact
 
 
 def deadline_uid(call_id: str, index: int, label: str | None) -> str:
@@ -22,8 +22,31 @@ def deadline_uid(call_id: str, index: int, label: str | None) -> str:
     return f"scadenza-{digest}@cercabandi"
 
 
-def build_calendar(calls: Iterable[tuple[CallFacts, str]], *, now: datetime, tz: tzinfo) -> bytes | None:
-    """ICS bytes for the future deadlines of ``(call, page url)`` pairs; None when there are none."""
+def followup_event(fact: FollowUpFact, page_url: str, *, now: datetime) -> Event:
+    """An all-day event for a reporting deadline or an open application's deadline (stable UID)."""
+    event = Event()
+    uid = hashlib.sha256(f"{fact.kind}\x00{fact.application_id}\x00{fact.item_id}".encode()).hexdigest()[:24]
+    event.add("uid", f"{fact.kind}-{uid}@cercabandi")
+    event.add("dtstamp", now)
+    event.add("dtstart", fact.due_on)
+    event.add("dtend", fact.due_on + timedelta(days=1))
+    kind = "Rendicontazione" if fact.kind == "reporting" else "Candidatura"
+    event.add("summary", f"{kind}: {fact.application_title}" + (f" ({fact.what})" if fact.what else ""))
+    event.add("description", f"Scheda in cercabandi: {page_url}")
+    event.add("url", page_url)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def build_calendar(
+    calls: Iterable[tuple[CallFacts, str]],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    followups: Iterable[tuple[FollowUpFact, str]] = (),
+) -> bytes | None:
+    """ICS bytes for the future deadlines of ``(call, page url)`` pairs and of the office's own
+    deadlines (``followups``); None when there are none."""
     calendar = Calendar()
     calendar.add("prodid", "-//cercabandi//digest//IT")
     calendar.add("version", "2.0")
@@ -57,4 +80,7 @@ def build_calendar(calls: Iterable[tuple[CallFacts, str]], *, now: datetime, tz:
             event.add_component(alarm)
             calendar.add_component(event)
             events += 1
+    for fact, page_url in followups:
+        calendar.add_component(followup_event(fact, page_url, now=now))
+        events += 1
     return calendar.to_ical() if events else None

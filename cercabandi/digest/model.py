@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -124,6 +124,26 @@ class SourceAlert:
 
 
 @dataclass(frozen=True)
+class FollowUpFact:
+    """A deadline of the office's own work: a reporting deadline of a funded project, or an open application's."""
+
+    kind: str  # "reporting" | "application"
+    application_id: int
+    application_title: str
+    what: str  # the reporting step, or the call applied for
+    due_on: date
+    item_id: int = 0  # the reporting deadline's id (0 for an application's own deadline)
+    comuni: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowUpEntry:
+    fact: FollowUpFact
+    days_left: int
+    key: str
+
+
+@dataclass(frozen=True)
 class DigestInputs:
     """Everything build() needs for one subscription, read from the database by gather()."""
 
@@ -140,6 +160,7 @@ class DigestInputs:
     sent_keys: frozenset[str]
     source_alerts: tuple[SourceAlert, ...] = ()
     list_path: str = "/calls?status=open"  # the full list in the web application, for what the e-mail leaves out
+    followups: tuple[FollowUpFact, ...] = ()  # staff subscriptions only
 
 
 @dataclass(frozen=True)
@@ -195,6 +216,7 @@ class Digest:
     source_alerts: tuple[SourceAlert, ...]
     totals: DigestTotals = field(default_factory=lambda: DigestTotals(0, 0, 0))
     list_path: str = "/calls?status=open"
+    followups: tuple[FollowUpEntry, ...] = ()
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -202,8 +224,8 @@ class Digest:
 
     @property
     def item_keys(self) -> tuple[str, ...]:
-        return tuple(key for entry in self.entries for key in entry.keys)
+        return tuple(key for entry in self.entries for key in entry.keys) + tuple(f.key for f in self.followups)
 
     @property
     def is_empty(self) -> bool:
-        return not self.entries
+        return not self.entries and not self.followups

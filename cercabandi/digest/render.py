@@ -21,7 +21,7 @@ from cercabandi.core.fmt_it import comuni_list, countdown, days_until, euro, lon
 from cercabandi.core.settings import Settings
 from cercabandi.core.vocab import ReviewTag, label_it
 from cercabandi.digest.ics import build_calendar
-from cercabandi.digest.model import CLOSING_SOON_DAYS, CallFacts, Digest, Entry
+from cercabandi.digest.model import CLOSING_SOON_DAYS, CallFacts, Digest, Entry, FollowUpEntry
 from cercabandi.digest.tokens import feedback_token, unsubscribe_token
 
 SECTION_TITLES = {
@@ -68,6 +68,14 @@ def call_page_url(base_url: str, call_id: str) -> str:
 
 def subject_for(digest: Digest, settings: Settings) -> str:
     parts = []
+    if digest.followups:
+        parts.append(
+            plural(
+                len(digest.followups),
+                "scadenza di candidature o rendicontazione",
+                "scadenze di candidature o rendicontazione",
+            )
+        )
     if digest.reminders:
         parts.append(plural(len(digest.reminders), "scadenza vicina", "scadenze vicine"))
     if digest.new:
@@ -211,15 +219,45 @@ def render_digest(digest: Digest, *, settings: Settings, now: datetime) -> Rende
         "app_url": links.base,
         "list_url": links.base + digest.list_path,
         "alerts": digest.source_alerts,
+        "followups": [followup_view(f, tz, links.base) for f in digest.followups],
         "unsubscribe_url": unsubscribe_url,
         "contact_email": settings.contact_email,
     }
     text = _ENV.get_template("digest.txt.j2").render(context)
     html = _ENV.get_template("digest.html.j2").render(context)
-    calendar = build_calendar(((e.call, call_page_url(links.base, e.call.id)) for e in digest.entries), now=now, tz=tz)
+    calendar = digest_calendar(digest, links.base, now=now, tz=tz)
     return RenderedDigest(
         subject=str(context["subject"]), text=text, html=html, ics=calendar, unsubscribe_url=unsubscribe_url
     )
+
+
+def digest_calendar(digest: Digest, base: str, *, now: datetime, tz: tzinfo) -> bytes | None:
+    """The ICS attachment: the calls' deadlines and the office's own (reporting, applications)."""
+    return build_calendar(
+        ((e.call, call_page_url(base, e.call.id)) for e in digest.entries),
+        now=now,
+        tz=tz,
+        followups=[(f.fact, application_page_url(base, f.fact.application_id)) for f in digest.followups],
+    )
+
+
+FOLLOWUP_KINDS = {"reporting": "Rendicontazione", "application": "Candidatura da presentare"}
+
+
+def application_page_url(base_url: str, application_id: int) -> str:
+    return f"{base_url.rstrip('/')}/applications/{application_id}"
+
+
+def followup_view(entry: FollowUpEntry, tz: tzinfo, base: str) -> dict[str, Any]:
+    fact = entry.fact
+    return {
+        "kind": FOLLOWUP_KINDS[fact.kind],
+        "title": fact.application_title,
+        "what": fact.what,
+        "due": f"{long_date(fact.due_on, tz, with_time=False)} – {countdown(entry.days_left)}",
+        "comuni": ", ".join(fact.comuni),
+        "url": application_page_url(base, fact.application_id),
+    }
 
 
 def message_id_for(subscription_id: int, period: str, mail_from: str) -> str:

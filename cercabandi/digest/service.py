@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -43,7 +43,9 @@ from cercabandi.db.repo.subscriptions import (
 )
 from cercabandi.db.session import transaction
 from cercabandi.digest.build import build_digest, period_key
+from cercabandi.digest.followups import followup_entries, followup_facts
 from cercabandi.digest.gather import RunSnapshot, gather_inputs, load_snapshot
+from cercabandi.digest.model import Digest, DigestInputs
 from cercabandi.digest.render import message_id_for, render_digest, to_message
 from cercabandi.digest.send import OutboxTransport, SmtpTransport, Transport
 
@@ -177,6 +179,19 @@ def run_digests(
     return report
 
 
+def _gather(
+    session: Session, subscription: Subscription, snapshot: RunSnapshot, *, now: datetime, settings: Settings
+) -> DigestInputs:
+    """What the digest may tell, plus the office's own deadlines for a staff subscription."""
+    inputs = gather_inputs(session, subscription, snapshot, now=now)
+    return replace(inputs, followups=followup_facts(session, subscription, now=now, tz=settings.tz))
+
+
+def _build(inputs: DigestInputs, *, now: datetime, settings: Settings, period: str) -> Digest:
+    digest = build_digest(inputs, now=now, tz=settings.tz, period=period)
+    return replace(digest, followups=followup_entries(inputs, now=now, tz=settings.tz))
+
+
 def _one(
     sessions: sessionmaker[Session],
     settings: Settings,
@@ -193,8 +208,8 @@ def _one(
         done = _already_handled(session, subscription, key)
         if done is not None:
             return done
-        inputs = gather_inputs(session, subscription, snapshot, now=now)
-    digest = build_digest(inputs, now=now, tz=settings.tz, period=key)
+        inputs = _gather(session, subscription, snapshot, now=now, settings=settings)
+    digest = _build(inputs, now=now, settings=settings, period=key)
     if digest.is_empty:
         if not dry_run:
             with transaction(sessions) as session:
@@ -203,7 +218,7 @@ def _one(
     message_id = message_id_for(subscription.id, key, settings.mail_from)
     rendered = render_digest(digest, settings=settings, now=now)
     message = to_message(rendered, to=subscription.email, settings=settings, message_id=message_id, now=now)
-    items = len(digest.entries)
+    items = len(digest.entries) + len(digest.followups)
     if dry_run:
         where = transport.send(message)
         return DigestOutcome(subscription.id, subscription.email, key, "written", items, message_id, where)

@@ -26,12 +26,14 @@ from cercabandi.db.models import User
 from cercabandi.db.repo import users as users_repo
 from cercabandi.web import (
     routes_admin,
+    routes_applications,
     routes_auth,
     routes_browse,
     routes_dashboard,
     routes_export,
     routes_feedback,
     routes_info,
+    routes_monitoring,
     routes_triage,
 )
 from cercabandi.web.middleware import RequestLimits, TrustedProxies, catch_errors, security_headers
@@ -85,6 +87,8 @@ def create_app(
         routes_export,
         routes_admin,
         routes_feedback,
+        routes_applications,
+        routes_monitoring,
         routes_info,
     ):
         app.include_router(module.router)

@@ -7,7 +7,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cercabandi.core.vocab import THEMES, Frequency, Role, label_it
+from cercabandi.core.themes import THEMES
+from cercabandi.core.vocab import Frequency, Role, label_it
 from cercabandi.db.models import Comune, Project, User
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo.subscriptions import (

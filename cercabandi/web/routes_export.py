@@ -24,6 +24,8 @@ from cercabandi.db.models import Call, User
 from cercabandi.db.repo import export as export_repo
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo import verdicts as verdicts_repo
+from cercabandi.digest.followups import calendar_facts
+from cercabandi.digest.ics import followup_event
 from cercabandi.web.feeds import ICS_SALT, atom_feed, ics_token
 from cercabandi.web.pages import call_page_url, error_page
 from cercabandi.web.render import level_label
@@ -194,7 +196,7 @@ def calendar(
     session_user: User | None = Depends(optional_user),
     db: Session = Depends(get_db),
 ) -> Response:
-    _ics_user(request, db, token, session_user)
+    user = _ics_user(request, db, token, session_user)
     at = now(request)
     settings = request.app.state.settings
     cal = Calendar()
@@ -205,6 +207,10 @@ def calendar(
     for call in export_repo.relevant_calls_with_deadlines(db):
         for event in deadline_events(call, at, settings.base_url):
             cal.add_component(event)
+    if has_role(user, Role.STAFF):  # the office's own deadlines: open applications, reporting
+        base = settings.base_url.rstrip("/")
+        for fact in calendar_facts(db, now=at, tz=settings.tz):
+            cal.add_component(followup_event(fact, f"{base}/applications/{fact.application_id}", now=at))
     return Response(
         cal.to_ical(),
         media_type="text/calendar; charset=utf-8",

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from cercabandi.core import claims
 from cercabandi.core.comuni import resolve_comune, suggest_comuni
 from cercabandi.core.folding import fold_words
-from cercabandi.core.vocab import THEMES, Frequency, theme_slug
+from cercabandi.core.themes import THEMES, theme_slug
+from cercabandi.core.vocab import Frequency
 from cercabandi.db.models import Comune, DigestDelivery, DigestSentItem, Project, Subscription
 
 EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import typer
 
 from cercabandi.core.models import utcnow
 from cercabandi.core.settings import redact_url
 from cercabandi.flows.commands._common import one_off_flow_runs, prepare_prefect_environment
-from cercabandi.flows.context import console, load_context
+from cercabandi.flows.context import AppContext, console, load_context
 
 
 def demo_cmd(
@@ -41,7 +42,24 @@ def demo_cmd(
     render_report(report, console, tz=ctx.settings.tz)
     print_top(top_matches(ctx, top))
     console.print(f"Digests written to {ctx.settings.outbox_dir}")
+    _after_match(ctx, now)
     console.print(f"Demo finished in {time.monotonic() - started:.1f} s. Run it again: 0 new, 0 changed.")
+
+
+def _after_match(ctx: AppContext, now: datetime) -> None:
+    """The application in network, its monitoring and the public site (see ``flows.demo_after``)."""
+    from cercabandi.flows.demo_after import demo_after_match
+
+    result = demo_after_match(ctx.sessions, ctx.settings.data_dir / "sito", now=now, tz=ctx.settings.tz)
+    if result.application_id is None:
+        console.print("No call has projects in network in the demo data: no demo application.")
+    else:
+        console.print(
+            f"Application in network n. {result.application_id} ({', '.join(result.comuni)}) for "
+            f"«{result.call_title}»: funded, 2 milestones, 1 reporting deadline "
+            "(`cercabandi applications show` it, or open /monitoring in the web app)"
+        )
+    console.print(f"Public site: {result.site.projects} project(s) written to {result.site.out}/index.html")
 
 
 def register(root: typer.Typer) -> None:

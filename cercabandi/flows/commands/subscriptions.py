@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from cercabandi.core.models import utcnow
-from cercabandi.core.vocab import theme_label
+from cercabandi.core.themes import theme_label
 from cercabandi.db.repo.subscriptions import (
     DEFAULT_MIN_SCORE,
     SubscriptionError,
