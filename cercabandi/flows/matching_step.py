@@ -8,24 +8,45 @@ own gates then explain what else it drops. Volunteers' reviews are passed as fee
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from cercabandi.core.models import FundingCall
+from cercabandi.core.models import FundingCall, Match, Project, Review
 from cercabandi.core.vocab import Level, ProjectStage
 from cercabandi.db.repo.calls import rankable_calls
 from cercabandi.db.repo.matches import store_matches
 from cercabandi.db.repo.projects import list_projects
 from cercabandi.db.repo.reviews import project_reviews
-from cercabandi.flows.normalising import load_callable
 from cercabandi.flows.progress import report
 
-DEFAULT_MATCHER = "cercabandi.matching.matcher:Matcher"
 DEFAULT_K = 20
+
+
+class Ranker(Protocol):
+    """The match stage (``cercabandi.matching.Matcher``): fitted on the calls, ranks the projects."""
+
+    @property
+    def version(self) -> str: ...
+
+    def fit(self, calls: Sequence[FundingCall]) -> Ranker: ...
+
+    def rank(
+        self, projects: Sequence[Project], *, k: int, now: datetime, feedback: Sequence[Review]
+    ) -> Sequence[Match]: ...
+
+
+MatcherFactory = Callable[[], Ranker]
+
+
+def tfidf_matcher() -> Ranker:
+    """The real matcher, imported only when matching runs (scikit-learn is slow to load)."""
+    from cercabandi.matching.matcher import Matcher
+
+    return Matcher()
 
 
 @dataclass
@@ -47,7 +68,7 @@ class MatchSummary:
         return dict(self.__dict__)
 
 
-def _count_reach(summary: MatchSummary, calls: list[FundingCall], ranked: list[Any]) -> None:
+def _count_reach(summary: MatchSummary, calls: list[FundingCall], ranked: Sequence[Match]) -> None:
     """Whether EU calls reach our projects at all: EU calls with a text, matches by source and level."""
     eu = [c for c in calls if c.level is Level.EU]
     summary.eu_calls = len(eu)
@@ -62,12 +83,12 @@ def match_all(
     *,
     now: datetime,
     k: int = DEFAULT_K,
-    matcher: str | Callable[..., Any] = DEFAULT_MATCHER,
+    matcher: MatcherFactory = tfidf_matcher,
     top: int = 10,
 ) -> MatchSummary:
     """Fit the matcher on the rankable calls, rank every project, store the matches."""
-    factory = load_callable(matcher) if isinstance(matcher, str) else matcher
-    version = _matcher_version(matcher)
+    ranker = matcher()
+    version = ranker.version
     report("match", "start", note="reading the open calls and the catalogue")
     with sessions() as session:
         calls = rankable_calls(session, now)
@@ -75,10 +96,10 @@ def match_all(
         projects = [p for p in list_projects(session) if p.stage is not ProjectStage.COMPLETED]
         feedback = project_reviews(session)
     summary = MatchSummary(calls=len(calls), projects=len(projects), matcher_version=version)
-    ranked = []
+    ranked: Sequence[Match] = []
     if calls and projects:
         report("match", "update", note=f"fitting the matcher on {len(calls):,} open calls")
-        fitted = factory().fit(calls)
+        fitted = ranker.fit(calls)
         report("match", "update", note=f"ranking the calls for {len(projects):,} projects")
         ranked = fitted.rank(projects, k=k, now=now, feedback=feedback)
     report("match", "update", note=f"storing {len(ranked):,} matches")
@@ -102,13 +123,3 @@ def match_all(
             }
         )
     return summary
-
-
-def _matcher_version(matcher: str | Callable[..., Any]) -> str:
-    if isinstance(matcher, str):
-        module = matcher.partition(":")[0]
-        try:
-            return str(load_callable(f"{module}:MATCHER_VERSION"))
-        except Exception:
-            return module
-    return str(getattr(matcher, "MATCHER_VERSION", getattr(matcher, "__name__", "custom")))

@@ -13,36 +13,36 @@ that fails never fails the others.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy import inspect
+from sqlalchemy.orm import Session, sessionmaker
 
 from cercabandi.core.models import utcnow
 from cercabandi.core.settings import Settings
-from cercabandi.core.sources import SOURCES
 from cercabandi.db.repo.raw import sync_sources
 from cercabandi.db.session import transaction
+from cercabandi.digest.service import DigestRunReport, check_link_signing, run_digests
 from cercabandi.flows.context import AppContext
-from cercabandi.flows.matching_step import DEFAULT_K, DEFAULT_MATCHER, match_all
+from cercabandi.flows.crawling import Progress, SourceSummary, crawl_sources, resolve_sources
+from cercabandi.flows.matching_step import DEFAULT_K, MatcherFactory, match_all, tfidf_matcher
 from cercabandi.flows.normalising import (
-    DEFAULT_NORMALISER,
-    StageMissing,
+    Normaliser,
     finish_normalisation,
-    load_callable,
     normalise_source,
     sources_with_raw_records,
 )
 from cercabandi.flows.progress import report
 from cercabandi.flows.report import RunReport, build_report
+from cercabandi.normalise import normalise_record
 
-CRAWLER = "cercabandi.flows.crawling:crawl_sources"
-DIGESTER = "cercabandi.digest.service:run_digests"
 CRAWL_JOBS = Settings.model_fields["crawl_jobs"].default  # the crawl flow's pool when called on its own
 
 _contexts: dict[str, AppContext] = {}
@@ -60,39 +60,61 @@ class CrawlFailed(RuntimeError):
     """A crawl that did not complete (network error, crashed spider): worth a retry."""
 
 
+# The stages the flows call, as typed parameters: the tasks default to the real functions, the
+# flows to None (the real function; a default Prefect can put in the flow's JSON parameter
+# schema). A test passes a stand-in. Runtime-checkable because Prefect validates flow parameters.
+@runtime_checkable
+class Crawler(Protocol):
+    """The crawl stage (``crawling.crawl_sources``)."""
+
+    def __call__(
+        self,
+        ctx: AppContext,
+        source_ids: Sequence[str] | None = None,
+        *,
+        replay_dir: Path | None,
+        run_key: str | None,
+        progress: Progress | None = None,
+    ) -> list[SourceSummary]: ...
+
+
+@runtime_checkable
+class Digester(Protocol):
+    """The digest stage (``digest.service.run_digests``)."""
+
+    def __call__(
+        self, sessions: sessionmaker[Session], settings: Settings, *, now: datetime, dry_run: bool
+    ) -> DigestRunReport: ...
+
+
 # ------------------------------------------------------------------------- crawl
 
 
-def summary_dict(summary: Any) -> dict[str, Any]:
-    """The crawl glue's per-source summary as a small dictionary (tolerant of field names)."""
-
-    def pick(*names: str, default: Any = None) -> Any:
-        for name in names:
-            value = summary.get(name) if isinstance(summary, dict) else getattr(summary, name, None)
-            if value is not None:
-                return value
-        return default
-
-    path = pick("path", "raw_path", "output")
+def summary_dict(summary: SourceSummary) -> dict[str, Any]:
+    """One source's crawl summary as the small dictionary the tasks pass on."""
     return {
-        "source": str(pick("source_id", "source")),
-        "crawl_run_id": pick("crawl_run_id", "run_id"),
-        "path": str(path) if path else None,
-        "items": int(pick("items", default=0)),
-        "new": int(pick("new", default=0)),
-        "changed": int(pick("changed", default=0)),
-        "status": str(pick("status", default="failed")),
-        "complete": bool(pick("complete", default=False)),
-        "problems": [str(p) for p in pick("problems", default=[])],
+        "source": summary.source,
+        "crawl_run_id": summary.crawl_run_id,
+        "path": str(summary.raw_path) if summary.raw_path else None,
+        "items": summary.items,
+        "new": summary.new,
+        "changed": summary.changed,
+        "status": summary.status,
+        "complete": summary.complete,
+        "problems": [str(p) for p in summary.problems],
     }
 
 
 def crawl_one(
-    settings: Settings, source_id: str, *, replay_dir: str | None, run_key: str | None, crawler: str = CRAWLER
+    settings: Settings,
+    source_id: str,
+    *,
+    replay_dir: str | None,
+    run_key: str | None,
+    crawler: Crawler = crawl_sources,
 ) -> dict[str, Any]:
-    crawl_sources = load_callable(crawler)
     report("crawl", "start", item=source_id)
-    summaries = crawl_sources(
+    summaries = crawler(
         context_for(settings),
         [source_id],
         replay_dir=Path(replay_dir) if replay_dir else None,
@@ -114,7 +136,11 @@ def _crawl_progress(source: str, event: str, items: int) -> None:
 
 @task(name="crawl-source", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
 def crawl_source_task(
-    settings: Settings, source_id: str, replay_dir: str | None, run_key: str | None, crawler: str = CRAWLER
+    settings: Settings,
+    source_id: str,
+    replay_dir: str | None,
+    run_key: str | None,
+    crawler: Crawler = crawl_sources,
 ) -> dict[str, Any]:
     return crawl_one(settings, source_id, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
 
@@ -127,16 +153,15 @@ def crawl_flow(
     source_ids: list[str] | None = None,
     replay_dir: str | None = None,
     run_key: str | None = None,
-    crawler: str = CRAWLER,
+    crawler: Crawler | None = None,
 ) -> list[dict[str, Any]]:
     """Crawl every source (or ``source_ids``) into the raw store; one failing source fails alone."""
     settings = Settings()
-    load_callable(crawler)  # a missing crawl stage is one clear error, not nine failed sources
-    ids = source_ids or _default_sources(crawler, replay_dir)
+    ids = source_ids or resolve_sources(None, replay_dir=Path(replay_dir) if replay_dir else None)
     _sync_sources(settings)  # once, before the crawls run side by side
     # Replayed responses come from loopback: retrying them would only repeat the same answer.
     crawl = crawl_source_task.with_options(retries=0) if replay_dir else crawl_source_task
-    futures = {sid: crawl.submit(settings, sid, replay_dir, run_key, crawler) for sid in ids}
+    futures = {sid: crawl.submit(settings, sid, replay_dir, run_key, crawler or crawl_sources) for sid in ids}
     return [_crawl_outcome(sid, future) for sid, future in futures.items()]
 
 
@@ -146,23 +171,6 @@ def _sync_sources(settings: Settings) -> None:
     if "sources" in inspect(context.engine).get_table_names():
         with transaction(context.sessions) as session:
             sync_sources(session)
-
-
-def _missing(path: str) -> str | None:
-    try:
-        load_callable(path)
-    except StageMissing as exc:
-        return str(exc)
-    return None
-
-
-def _default_sources(crawler: str, replay_dir: str | None) -> list[str]:
-    """Every source with a spider (and, when replaying, a recording), as the crawl glue decides."""
-    try:
-        resolve = load_callable(crawler.partition(":")[0] + ":resolve_sources")
-    except StageMissing:
-        return list(SOURCES)
-    return list(resolve(None, replay_dir=Path(replay_dir) if replay_dir else None))
 
 
 def _crawl_outcome(source_id: str, future: PrefectFuture[dict[str, Any]]) -> dict[str, Any]:
@@ -196,7 +204,7 @@ def normalise_source_task(
     source_id: str,
     again: bool,
     now: datetime,
-    normaliser: str = DEFAULT_NORMALISER,
+    normaliser: Normaliser = normalise_record,
 ) -> dict[str, Any]:
     result = normalise_source(
         context_for(settings).sessions,
@@ -218,16 +226,17 @@ def normalise_flow(
     crawled: list[dict[str, Any]] | None = None,
     again: bool = False,
     now: datetime | None = None,
-    normaliser: str = DEFAULT_NORMALISER,
+    normaliser: Normaliser | None = None,
 ) -> dict[str, Any]:
     """Normalise the new raw records of every source (``again``: every newest raw record)."""
     settings = Settings()
     now = now or utcnow()
-    load_callable(normaliser)
     # The crawl runs' listings are in the database: every source with raw records is read.
     crawled_sources = {crawl["source"] for crawl in crawled or []}
     source_ids = sorted(crawled_sources | set(sources_with_raw_records(context_for(settings).sessions)))
-    futures = [normalise_source_task.submit(settings, sid, again, now, normaliser) for sid in source_ids]
+    futures = [
+        normalise_source_task.submit(settings, sid, again, now, normaliser or normalise_record) for sid in source_ids
+    ]
     results = [future.result() for future in futures]
     finish = finish_normalisation_task(settings, source_ids)
     return {"sources": results, "finish": finish}
@@ -237,46 +246,42 @@ def normalise_flow(
 
 
 @task(name="match-projects", cache_policy=NO_CACHE)
-def match_task(settings: Settings, now: datetime, k: int, matcher: str) -> dict[str, Any]:
+def match_task(settings: Settings, now: datetime, k: int, matcher: MatcherFactory = tfidf_matcher) -> dict[str, Any]:
     return match_all(context_for(settings).sessions, now=now, k=k, matcher=matcher).as_dict()
 
 
 @flow(name="match")
-def match_flow(now: datetime | None = None, k: int = DEFAULT_K, matcher: str = DEFAULT_MATCHER) -> dict[str, Any]:
+def match_flow(
+    now: datetime | None = None, k: int = DEFAULT_K, matcher: MatcherFactory | None = None
+) -> dict[str, Any]:
     """Rank the open calls for every project of the catalogue and store the matches."""
-    return match_task(Settings(), now or utcnow(), k, matcher)
+    return match_task(Settings(), now or utcnow(), k, matcher or tfidf_matcher)
 
 
 # ------------------------------------------------------------------------ digest
 
 
-def digest_all(settings: Settings, *, now: datetime, dry_run: bool, digester: str = DIGESTER) -> dict[str, Any]:
-    from cercabandi.digest.service import check_link_signing
-
+def digest_all(settings: Settings, *, now: datetime, dry_run: bool, digester: Digester = run_digests) -> dict[str, Any]:
     check_link_signing(settings, dry_run=dry_run)
-    run_digests = load_callable(digester)
-    context = context_for(settings)
-    result = run_digests(sessions=context.sessions, settings=settings, now=now, dry_run=dry_run)
-    if isinstance(result, dict):
-        return result
-    counts = result.counts() if hasattr(result, "counts") else {}
-    summary = result.summary() if hasattr(result, "summary") else str(result)
-    outbox = getattr(result, "outbox_dir", None)
-    return {"summary": summary, **counts, "outbox": str(outbox) if outbox else None}
+    result = digester(sessions=context_for(settings).sessions, settings=settings, now=now, dry_run=dry_run)
+    outbox = str(result.outbox_dir) if result.outbox_dir else None
+    return {"summary": result.summary(), **result.counts(), "outbox": outbox}
 
 
 @task(name="send-digests", cache_policy=NO_CACHE)
-def digest_task(settings: Settings, now: datetime, dry_run: bool, digester: str = DIGESTER) -> dict[str, Any]:
+def digest_task(settings: Settings, now: datetime, dry_run: bool, digester: Digester = run_digests) -> dict[str, Any]:
     return digest_all(settings, now=now, dry_run=dry_run, digester=digester)
 
 
 @flow(name="digest")
-def digest_flow(now: datetime | None = None, dry_run: bool | None = None, digester: str = DIGESTER) -> dict[str, Any]:
+def digest_flow(
+    now: datetime | None = None, dry_run: bool | None = None, digester: Digester | None = None
+) -> dict[str, Any]:
     """Send (or, without SMTP, write to the outbox) the digests due now; never twice per period."""
     settings = Settings()
     if dry_run is None:
         dry_run = not settings.smtp_host
-    return digest_task(settings, now or utcnow(), dry_run, digester)
+    return digest_task(settings, now or utcnow(), dry_run, digester or run_digests)
 
 
 # ----------------------------------------------------------------------- nightly
@@ -307,10 +312,10 @@ def nightly_flow(
     crawl: bool = True,
     digest: bool = True,
     digest_dry_run: bool | None = None,
-    crawler: str = CRAWLER,
-    normaliser: str = DEFAULT_NORMALISER,
-    matcher: str = DEFAULT_MATCHER,
-    digester: str = DIGESTER,
+    crawler: Crawler | None = None,
+    normaliser: Normaliser | None = None,
+    matcher: MatcherFactory | None = None,
+    digester: Digester | None = None,
 ) -> RunReport:
     """Crawl -> normalise -> match -> digest, then the run report.
 
@@ -320,27 +325,19 @@ def nightly_flow(
     settings = Settings()
     now = now or utcnow()
     run_key = run_key or f"nightly-{now:%Y%m%dT%H%M%SZ}"
-    # A stage whose code is not installed is skipped with a note instead of failing the night.
-    missing = {
-        name: _missing(path)
-        for name, path in (("crawl", crawler), ("normalise", normaliser), ("match", matcher), ("digest", digester))
-    }
-    notes = [f"{name} skipped: {why}" for name, why in missing.items() if why]
     crawled: list[dict[str, Any]] | None = None
-    if crawl and not missing["crawl"]:
+    if crawl:
         report("crawl", "start", note=f"{settings.crawl_jobs} sources at a time")
         runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.crawl_jobs)
         pooled = crawl_flow.with_options(task_runner=runner)  # type: ignore[arg-type]
         crawled = pooled(source_ids=source_ids, replay_dir=replay_dir, run_key=run_key, crawler=crawler)
         report("crawl", "done", note=crawl_outcome(crawled))
-    normalised: dict[str, Any] = {"sources": [], "finish": None}
-    if not missing["normalise"]:
-        report("normalise", "start")
-        normalised = normalise_flow(crawled=crawled, now=now, normaliser=normaliser)
-        report("normalise", "done", note=normalise_outcome(normalised["sources"]))
-    match = match_flow(now=now, matcher=matcher) if not missing["match"] else None
+    report("normalise", "start")
+    normalised = normalise_flow(crawled=crawled, now=now, normaliser=normaliser)
+    report("normalise", "done", note=normalise_outcome(normalised["sources"]))
+    match = match_flow(now=now, matcher=matcher)
     digest_result: dict[str, Any] | None = None
-    if digest and not missing["digest"]:
+    if digest:
         report("digest", "start")
         digest_result = digest_flow(now=now, dry_run=digest_dry_run, digester=digester)
         report("digest", "done", note=str(digest_result.get("summary") or ""))
@@ -352,5 +349,4 @@ def nightly_flow(
         finish=normalised["finish"],
         match=match,
         digest=digest_result,
-        stage_notes=notes,
     )

@@ -8,12 +8,11 @@ quarantined, is not normalised again (unless ``again``).
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -25,31 +24,20 @@ from cercabandi.db.repo import calls as calls_repo
 from cercabandi.db.repo import raw as raw_repo
 from cercabandi.db.session import transaction, write_lock
 from cercabandi.flows.progress import report
+from cercabandi.normalise import normalise_record
 from cercabandi.normalise.duplicates import find_duplicates
 
 log = logging.getLogger(__name__)
 
-Normaliser = Callable[..., FundingCall]  # (raw, *, now, first_seen, last_seen) -> FundingCall
 
-DEFAULT_NORMALISER = "cercabandi.normalise:normalise_record"
+@runtime_checkable  # Prefect validates flow parameters with an isinstance check
+class Normaliser(Protocol):
+    """The normalise stage: one raw record -> its canonical call (``cercabandi.normalise.normalise_record``)."""
+
+    def __call__(self, raw: RawCall, *, now: datetime, first_seen: datetime, last_seen: datetime) -> FundingCall: ...
+
+
 BATCH = 200
-
-
-class StageMissing(RuntimeError):
-    """A pipeline stage's code is not installed (e.g. a branch not merged yet)."""
-
-
-def load_callable(path: str) -> Callable[..., Any]:
-    """``"package.module:name"`` -> the object, with an error a person can act on."""
-    module_name, _, attr = path.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise StageMissing(f"{path}: module {exc.name!r} is not installed") from exc
-    try:
-        return getattr(module, attr)  # type: ignore[no-any-return]
-    except AttributeError as exc:
-        raise StageMissing(f"{path}: {module_name} has no {attr!r}") from exc
 
 
 def _failure_reasons(exc: Exception) -> list[str]:
@@ -103,7 +91,7 @@ def normalise_source(
     *,
     now: datetime,
     again: bool = False,
-    normaliser: Normaliser | str = DEFAULT_NORMALISER,
+    normaliser: Normaliser = normalise_record,
     report_cap: int = 50,
 ) -> SourceNormalised:
     """Normalise what is new for one source, and mark seen what its new crawl runs listed.
@@ -114,7 +102,6 @@ def normalise_source(
     current one (a publisher may revert a change, and the raw store keeps identical payloads
     once). Other sources' data is never touched.
     """
-    normalise = load_callable(normaliser) if isinstance(normaliser, str) else normaliser
     result = SourceNormalised(source_id)
     with sessions() as session:
         runs = raw_repo.runs_to_normalise(session, source_id)
@@ -137,7 +124,7 @@ def normalise_source(
         # Normalising is the slow part: done outside the write transaction, which stays short.
         with sessions() as session:
             outcomes = [
-                _normalise_one(session, raw_id, normalise, now=now, seen=seen, first_fetch=first_fetch)
+                _normalise_one(session, raw_id, normaliser, now=now, seen=seen, first_fetch=first_fetch)
                 for raw_id in batch
             ]
         with write_lock, transaction(sessions) as session:

@@ -80,6 +80,8 @@ class NetworkMember:
 class Matcher(BaseEstimator):  # type: ignore[misc]
     """Rank funding calls for projects; see the module docstring."""
 
+    version = MATCHER_VERSION  # stored with every match, so a new matcher's results can be told apart
+
     def __init__(
         self,
         *,

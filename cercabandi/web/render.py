@@ -11,35 +11,13 @@ from zoneinfo import ZoneInfo
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from cercabandi.core.changes import FIELD_LABELS
 from cercabandi.core.fmt_it import MISSING, countdown, days_until, euro, long_date, percent, short_date
 from cercabandi.core.safe_html import clean_html
 from cercabandi.core.vocab import Level, TerritoryScope, label_it
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-
-FIELD_LABELS = {
-    "title": "Titolo",
-    "summary": "Sintesi",
-    "body_text": "Descrizione",
-    "issuer": "Ente",
-    "level": "Livello",
-    "programme": "Programma",
-    "instrument": "Strumento",
-    "applicant_types": "Soggetti ammessi",
-    "applicants_text": "Soggetti ammessi (testo)",
-    "territory": "Territorio",
-    "opening_date": "Apertura",
-    "deadlines": "Scadenze",
-    "rolling": "A sportello",
-    "closed_by_publisher": "Chiuso dall'ente",
-    "budget_total": "Dotazione",
-    "grant_min": "Contributo minimo",
-    "grant_max": "Contributo massimo",
-    "cofinancing_rate": "Cofinanziamento",
-    "url": "Indirizzo",
-    "attachments": "Allegati",
-}
 
 GATE_LABELS = {
     "status": "Stato del bando",

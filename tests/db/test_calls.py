@@ -57,9 +57,9 @@ def test_changed_call_makes_a_version_with_a_field_level_diff(session: Session, 
     assert set(by_field) == {"deadlines", "budget_total", "applicant_types"}
     assert by_field["applicant_types"]["added"] == ["third_sector"]
     assert by_field["budget_total"]["old"] == "1000000.00" and by_field["budget_total"]["new"] == "1500000.00"
-    assert result.summary == (
-        "deadline moved from 30/06/2027 12:00 to 15/09/2027 12:00; "
-        "budget changed from € 1,000,000.00 to € 1,500,000.00; applicants widened: + third_sector"
+    assert result.summary == (  # worded by core.changes, as in the digest
+        "scadenza spostata dal 30/06 al 15/09; "
+        "dotazione aumentata da € 1.000.000 a € 1.500.000; soggetti ammessi: aggiunti Terzo settore / non profit"
     )
     versions = session.scalars(select(CallVersion).order_by(CallVersion.version)).all()
     assert [v.version for v in versions] == [1, 2]

@@ -20,12 +20,13 @@ from cercabandi.core.models import Labelled, RawCall
 from cercabandi.core.settings import Settings
 from cercabandi.db.session import make_engine, upgrade
 from cercabandi.flows.context import AppContext
+from tests.flows import fake_stages
 
-FAKES = "tests.flows.fake_stages"
+# The stand-ins the flow tests pass for the crawl, normalise and match stages.
 STAGES = {
-    "crawler": f"{FAKES}:crawl_sources",
-    "normaliser": f"{FAKES}:normalise_record",
-    "matcher": f"{FAKES}:Matcher",
+    "crawler": fake_stages.crawl_sources,
+    "normaliser": fake_stages.normalise_record,
+    "matcher": fake_stages.Matcher,
 }
 
 

@@ -1,18 +1,18 @@
-"""Test doubles for the stages other branches build, used ONLY at the seams the flows call.
+"""Stand-ins for the stages, passed as arguments to the flows and tasks that call them.
 
-- ``crawl_sources``: the spider runner seam (``cercabandi.flows.crawling.crawl_sources``):
+- ``crawl_sources``: the crawl stage (``cercabandi.flows.crawling.crawl_sources``):
   instead of running Scrapy it copies ``<replay_dir>/<source>.jsonl`` into the raw store,
-  records the crawl run and the new raw records, and returns per-source summaries; a
+  records the crawl run and the new raw records, and returns ``SourceSummary`` per source; a
   ``<source>.fail`` file makes that source's crawl fail.
-- ``normalise_record``: the normalisation seam, for the few fields these tests look at.
-- ``Matcher``: the matcher seam, ranking by shared title words.
+- ``normalise_record``: the normalise stage, for the few fields these tests look at.
+- ``Matcher``: the match stage, ranking by shared title words.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,34 +24,22 @@ from cercabandi.core.models import Deadline, FundingCall, Match, RawCall, TermCo
 from cercabandi.core.sources import SOURCES
 from cercabandi.db.models import CrawlRun, RawRecord, Source
 from cercabandi.db.repo.raw import listing_entry
+from cercabandi.flows.context import AppContext
+from cercabandi.flows.crawling import Progress, SourceSummary
 
 MATCHER_VERSION = "fake-1"
 
 
-@dataclass
-class Summary:
-    source: str
-    crawl_run_id: int | None
-    path: Path | None
-    items: int
-    new: int
-    changed: int
-    status: str
-    complete: bool
-    problems: list[str] = field(default_factory=list)
-
-
 def crawl_sources(
-    ctx: Any,
-    source_ids: list[str],
+    ctx: AppContext,
+    source_ids: Sequence[str] | None = None,
     *,
     replay_dir: Path | None = None,
-    record_dir: Any = None,
     run_key: str | None = None,
-    progress: Any = None,
-) -> list[Summary]:
+    progress: Progress | None = None,
+) -> list[SourceSummary]:
     summaries = []
-    for source_id in source_ids:
+    for source_id in source_ids or []:
         started = datetime.now(UTC)
         with ctx.sessions() as session, session.begin():
             if session.get(Source, source_id) is None:
@@ -64,7 +52,8 @@ def crawl_sources(
             fixture = replay_dir / f"{source_id}.jsonl" if replay_dir else None
             if replay_dir and (replay_dir / f"{source_id}.fail").exists():
                 run.status, run.finished_at = "failed", datetime.now(UTC)
-                summaries.append(Summary(source_id, run.id, None, 0, 0, 0, "failed", False, ["connection refused"]))
+                failed = SourceSummary(source_id, "failed", False, problems=["connection refused"], crawl_run_id=run.id)
+                summaries.append(failed)
                 continue
             out = ctx.settings.raw_dir / source_id / f"{started:%Y%m%dT%H%M%S%fZ}.jsonl"
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +92,9 @@ def crawl_sources(
             run.status, run.complete, run.items, run.new = status, status == "ok", items, new
             run.listing = listing
             run.finished_at = datetime.now(UTC)
-            summaries.append(Summary(source_id, run.id, out, items, new, 0, status, run.complete))
+            summaries.append(
+                SourceSummary(source_id, status, run.complete, items, new, crawl_run_id=run.id, raw_path=out)
+            )
     return summaries
 
 
@@ -134,6 +125,8 @@ def normalise_record(raw: RawCall, *, now: datetime, first_seen: datetime, last_
 
 
 class Matcher:
+    version = MATCHER_VERSION
+
     def fit(self, calls: list[FundingCall]) -> Matcher:
         self.calls_ = list(calls)
         return self

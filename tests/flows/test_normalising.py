@@ -66,7 +66,7 @@ def test_new_then_unchanged_then_changed(app: AppContext, tmp_path: Path, now: d
     )
     assert (third.processed, third.new, third.changed, third.resolved) == (2, 1, 1, 1)
     assert third.changes[0]["call_id"] == "lombardia_bandi:R1"
-    assert third.changes[0]["summary"].startswith("deadline moved from ")
+    assert third.changes[0]["summary"].startswith("scadenza spostata ")
     with app.sessions() as session:
         assert session.scalar(select(func.count()).select_from(CallVersion)) == 4
         assert session.scalar(select(Quarantine.resolved_at)) == now + timedelta(days=2)

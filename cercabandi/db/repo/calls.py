@@ -25,6 +25,7 @@ from typing import Any, Literal
 from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from cercabandi.core.changes import summarise_diff
 from cercabandi.core.models import HASH_FIELDS, ROME, DuplicateLink, FundingCall
 from cercabandi.db.models import Call, CallVersion, CrawlRun, Quarantine, RawRecord
 from cercabandi.db.repo.search import search_document
@@ -63,7 +64,7 @@ class UpsertResult:
 
     @property
     def summary(self) -> str:
-        return summarise_diff(self.diff)
+        return summarise_diff(self.diff, tz=ROME)
 
 
 # --------------------------------------------------------------------------- upsert
@@ -186,8 +187,9 @@ def touch_seen(session: Session, source_id: str, native_ids: Iterable[str], seen
 def diff_calls(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """Field-level differences between two ``FundingCall`` JSON dumps, over the hashed fields.
 
-    Each entry is ``{"field", "old", "new", "summary"}``; list fields also say what was
-    ``added`` and ``removed``. Long texts are cut (the versions keep them whole).
+    Each entry is ``{"field", "old", "new"}``; list fields also say what was ``added`` and
+    ``removed``. Long texts are cut (the versions keep them whole). Diffs are data: they are
+    worded when read, by ``core.changes``.
     """
     entries: list[dict[str, Any]] = []
     for name in _DIFF_ORDER:
@@ -198,14 +200,8 @@ def diff_calls(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]
         if name == "applicant_types":
             entry["added"] = sorted(set(after or []) - set(before or []))
             entry["removed"] = sorted(set(before or []) - set(after or []))
-        entry["summary"] = _describe(name, before, after, entry)
         entries.append(entry)
     return entries
-
-
-def summarise_diff(diff: Sequence[dict[str, Any]]) -> str:
-    """One line for people: 'deadline moved from 30/06/2026 to 15/09/2026; budget changed ...'."""
-    return "; ".join(str(entry.get("summary") or f"{entry['field']} changed") for entry in diff)
 
 
 def _comparable(name: str, value: Any) -> Any:
@@ -218,58 +214,6 @@ def _cut(value: Any) -> Any:
     if isinstance(value, str) and len(value) > _DIFF_TEXT_LIMIT:
         return value[:_DIFF_TEXT_LIMIT] + "…"
     return value
-
-
-def _date(value: str | None) -> str:
-    if not value:
-        return "none"
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment.astimezone(ROME).strftime("%d/%m/%Y %H:%M").removesuffix(" 00:00")
-
-
-def _money(value: Any) -> str:
-    if value is None:
-        return "not stated"
-    return f"€ {Decimal(str(value)):,.2f}"
-
-
-def _describe(name: str, before: Any, after: Any, entry: dict[str, Any]) -> str:
-    if name == "deadlines":
-        old_last = before[-1]["at"] if before else None
-        new_last = after[-1]["at"] if after else None
-        if old_last and new_last and old_last != new_last:
-            return f"deadline moved from {_date(old_last)} to {_date(new_last)}"
-        if old_last and not new_last:
-            return f"deadline {_date(old_last)} removed"
-        if new_last and not old_last:
-            return f"deadline set to {_date(new_last)}"
-        return f"deadlines changed ({len(before or [])} → {len(after or [])} dates)"
-    if name == "opening_date":
-        return f"opening date changed from {_date(before)} to {_date(after)}"
-    if name in {"budget_total", "grant_min", "grant_max"}:
-        label = {"budget_total": "budget", "grant_min": "minimum grant", "grant_max": "maximum grant"}[name]
-        return f"{label} changed from {_money(before)} to {_money(after)}"
-    if name == "cofinancing_rate":
-        shown = ["not stated" if v is None else f"{float(v):.0%}" for v in (before, after)]
-        return f"co-financing rate changed from {shown[0]} to {shown[1]}"
-    if name == "applicant_types":
-        added, removed = entry["added"], entry["removed"]
-        if added and not removed:
-            return "applicants widened: + " + ", ".join(added)
-        if removed and not added:
-            return "applicants narrowed: - " + ", ".join(removed)
-        return "applicants changed: " + ", ".join([*(f"+ {a}" for a in added), *(f"- {r}" for r in removed)])
-    if name == "closed_by_publisher":
-        return "closed by the publisher" if after else "reopened by the publisher"
-    if name == "rolling":
-        return "now open until funds run out (a sportello)" if after else "no longer a sportello"
-    if name == "territory":
-        return f"territory changed from {(before or {}).get('scope')} to {(after or {}).get('scope')}"
-    if name == "attachments":
-        return f"attachments changed ({len(before or [])} → {len(after or [])})"
-    if isinstance(before, str) and isinstance(after, str) and max(len(before), len(after)) > 80:
-        return f"{name.replace('_', ' ')} text changed"
-    return f"{name.replace('_', ' ')} changed from {before!r} to {after!r}"
 
 
 # ----------------------------------------------------------------------- quarantine

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from cercabandi.core.settings import redact_url
 from cercabandi.db import models
 from cercabandi.db.session import current_revision, head_revision, table_names, upgrade
-from cercabandi.flows.context import console, load_context
+from cercabandi.flows.context import AppContext, console, load_context
 from cercabandi.flows.errors import EXIT_CONFIG
 
 app = typer.Typer(help="Create, upgrade and inspect the database.", no_args_is_help=True)
@@ -59,7 +59,7 @@ def status_cmd() -> None:
         raise typer.Exit(EXIT_CONFIG)
 
 
-def _safe_url(ctx) -> str:
+def _safe_url(ctx: AppContext) -> str:
     return redact_url(ctx.settings.resolved_database_url)
 
 

@@ -8,7 +8,7 @@ from rich.table import Column, Table
 from cercabandi.core.models import utcnow
 from cercabandi.flows.commands._common import require_schema
 from cercabandi.flows.commands._progress import show_progress
-from cercabandi.flows.context import console, err_console, load_context
+from cercabandi.flows.context import console, load_context
 
 
 def match_cmd(
@@ -19,14 +19,9 @@ def match_cmd(
     ctx = load_context()
     require_schema(ctx)
     from cercabandi.flows.matching_step import match_all
-    from cercabandi.flows.normalising import StageMissing
 
-    try:
-        with show_progress(console):
-            summary = match_all(ctx.sessions, now=utcnow(), k=k, top=show)
-    except StageMissing as exc:
-        err_console.print(f"[red]The matcher is not installed:[/] {exc}")
-        raise typer.Exit(2) from exc
+    with show_progress(console):
+        summary = match_all(ctx.sessions, now=utcnow(), k=k, top=show)
     console.print(
         f"{summary.projects} projects × {summary.calls} open calls: {summary.new} new matches, "
         f"{summary.updated} updated, {summary.reactivated} back, {summary.deactivated} dropped out, "

@@ -40,7 +40,6 @@ def normalise_cmd(
         return
 
     from cercabandi.flows.normalising import (
-        StageMissing,
         finish_normalisation,
         normalise_source,
         sources_with_raw_records,
@@ -49,22 +48,16 @@ def normalise_cmd(
     now = utcnow()
     source_ids = source or sources_with_raw_records(ctx.sessions)
     table = Table("source", "processed", "new", "changed", "unchanged", "quarantined", "left quarantine")
-    try:
-        for source_id in source_ids:
-            result = normalise_source(ctx.sessions, source_id, now=now, again=again)
-            table.add_row(
-                source_id,
-                *(str(v) for v in (result.processed, result.new, result.changed, result.unchanged)),
-                str(result.quarantined),
-                str(result.resolved),
-            )
-            for item in result.quarantine[:10]:
-                err_console.print(
-                    f"[yellow]quarantined[/] {source_id}:{item['native_id']}: {'; '.join(item['reasons'])}"
-                )
-    except StageMissing as exc:
-        err_console.print(f"[red]The normalisation stage is not installed:[/] {exc}")
-        raise typer.Exit(2) from exc
+    for source_id in source_ids:
+        result = normalise_source(ctx.sessions, source_id, now=now, again=again)
+        table.add_row(
+            source_id,
+            *(str(v) for v in (result.processed, result.new, result.changed, result.unchanged)),
+            str(result.quarantined),
+            str(result.resolved),
+        )
+        for item in result.quarantine[:10]:
+            err_console.print(f"[yellow]quarantined[/] {source_id}:{item['native_id']}: {'; '.join(item['reasons'])}")
     finish = finish_normalisation(ctx.sessions, sorted(set(sources_with_raw_records(ctx.sessions))))
     console.print(table)
     console.print(f"Duplicates linked: {finish['duplicates']}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -68,7 +70,7 @@ def schedule_cmd(
         console.print("Stopped.")
 
 
-def _serve(cron: str, timezone: str, parameters: dict, serve_flow) -> None:
+def _serve(cron: str, timezone: str, parameters: dict[str, Any], serve_flow: Callable[..., None]) -> None:
     from cercabandi.flows.nightly import nightly_flow
 
     serve_flow(nightly_flow, cron=cron, timezone=timezone, parameters=parameters)
