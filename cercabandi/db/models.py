@@ -277,6 +277,17 @@ class MatchRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # false once it drops out of the top-k
 
 
+class MatchInputs(Base):
+    """The fingerprint of the inputs of the last match step, so a night with nothing new reuses its matches."""
+
+    __tablename__ = "match_inputs"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)  # "catalogue": every project ranked
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    matcher_version: Mapped[str] = mapped_column(String(40), default="")
+    computed_at: Mapped[datetime]
+
+
 class User(Base):
     __tablename__ = "users"
 

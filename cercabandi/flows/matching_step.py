@@ -7,6 +7,7 @@ own gates then explain what else it drops. Volunteers' reviews are passed as fee
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cercabandi.core.models import FundingCall, Match, Project, Review
 from cercabandi.core.vocab import Level, ProjectStage
 from cercabandi.db.repo.calls import rankable_calls
-from cercabandi.db.repo.matches import store_matches
+from cercabandi.db.repo.match_inputs import last_fingerprint, record_fingerprint
+from cercabandi.db.repo.matches import active_matches, match_from_row, store_matches
 from cercabandi.db.repo.projects import list_projects
 from cercabandi.db.repo.reviews import project_reviews
 from cercabandi.flows.progress import report
@@ -63,6 +65,8 @@ class MatchSummary:
     eu_calls: int = 0  # open EU calls ranked, and how many of them had a text beyond the title
     eu_calls_with_text: int = 0
     by_source_level: dict[str, int] = field(default_factory=dict)  # "source/level" -> active matches
+    reused: bool = False  # nothing changed since the last step: its matches were kept, nothing re-scored
+    seconds: float = 0.0  # wall time of the whole step
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -86,7 +90,15 @@ def match_all(
     matcher: MatcherFactory = tfidf_matcher,
     top: int = 10,
 ) -> MatchSummary:
-    """Fit the matcher on the rankable calls, rank every project, store the matches."""
+    """Fit the matcher on the rankable calls, rank every project, store the matches.
+
+    When nothing it depends on changed since the last step (same fingerprint of calls,
+    projects, reviews, matcher version and k), the stored matches are reused: no fit, no scores.
+    """
+    # Imported here, like the matcher: the matching package loads scikit-learn.
+    from cercabandi.matching.fingerprint import inputs_fingerprint
+
+    started = time.perf_counter()
     ranker = matcher()
     version = ranker.version
     report("match", "start", note="reading the open calls and the catalogue")
@@ -95,7 +107,37 @@ def match_all(
         # Projects still looking for funds: completed ones are not ranked.
         projects = [p for p in list_projects(session) if p.stage is not ProjectStage.COMPLETED]
         feedback = project_reviews(session)
-    summary = MatchSummary(calls=len(calls), projects=len(projects), matcher_version=version)
+        fingerprint = inputs_fingerprint(calls, projects, feedback, now=now, k=k, matcher_version=version)
+        reused = fingerprint == last_fingerprint(session)
+        stored_matches = [match_from_row(r) for r in active_matches(session)] if reused else []
+    summary = MatchSummary(calls=len(calls), projects=len(projects), matcher_version=version, reused=reused)
+    ranked: Sequence[Match]
+    if reused:
+        ranked = stored_matches
+        summary.unchanged = len(ranked)
+    else:
+        ranked = _rank_and_store(sessions, summary, ranker, calls, projects, feedback, now=now, k=k)
+        with sessions() as session, session.begin():
+            record_fingerprint(session, fingerprint, matcher_version=version, now=now)
+    _count_reach(summary, calls, ranked)
+    how = "reused, nothing new or changed" if reused else f"{summary.new:,} new, {summary.deactivated:,} dropped out"
+    report("match", "done", note=f"{len(ranked):,} matches: {how}")
+    _top(summary, calls, projects, ranked, top)
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _rank_and_store(
+    sessions: sessionmaker[Session],
+    summary: MatchSummary,
+    ranker: Ranker,
+    calls: list[FundingCall],
+    projects: list[Project],
+    feedback: list[Review],
+    *,
+    now: datetime,
+    k: int,
+) -> Sequence[Match]:
     ranked: Sequence[Match] = []
     if calls and projects:
         report("match", "update", note=f"fitting the matcher on {len(calls):,} open calls")
@@ -104,11 +146,17 @@ def match_all(
         ranked = fitted.rank(projects, k=k, now=now, feedback=feedback)
     report("match", "update", note=f"storing {len(ranked):,} matches")
     with sessions() as session, session.begin():
-        stored = store_matches(session, ranked, now=now, matcher_version=version, project_ids=[p.id for p in projects])
+        stored = store_matches(
+            session, ranked, now=now, matcher_version=summary.matcher_version, project_ids=[p.id for p in projects]
+        )
     summary.new, summary.updated, summary.unchanged = stored.new, stored.updated, stored.unchanged
     summary.reactivated, summary.deactivated = stored.reactivated, stored.deactivated
-    _count_reach(summary, calls, ranked)
-    report("match", "done", note=f"{len(ranked):,} matches: {summary.new:,} new, {summary.deactivated:,} dropped out")
+    return ranked
+
+
+def _top(
+    summary: MatchSummary, calls: list[FundingCall], projects: list[Project], ranked: Sequence[Match], top: int
+) -> None:
     titles = {c.id: c.title for c in calls}
     names = {p.id: p.title for p in projects}
     for match in sorted(ranked, key=lambda m: -m.score)[:top]:
@@ -122,4 +170,3 @@ def match_all(
                 "terms": [t.term for t in match.terms[:5]],
             }
         )
-    return summary

@@ -175,16 +175,23 @@ def render_report(report: RunReport, console: Console, *, tz: Any = None) -> Non
             f"(threshold {silent.silent_after_days} days)"
         )
     if report.match is not None:
-        m = report.match
-        console.print(
-            f"Matches: {m['projects']} projects × {m['calls']} open calls → {m['new']} new, {m['updated']} updated, "
-            f"{m['deactivated']} dropped out (matcher {m['matcher_version']})"
-        )
-        _render_reach(m, console)
+        _render_match(report.match, console)
     if report.digest is not None:
         console.print(f"Digests: {report.digest.get('summary', report.digest)}")
     for note in report.stage_notes:
         console.print(f"[yellow]{note}[/]")
+
+
+def _render_match(m: dict[str, Any], console: Console) -> None:
+    """The match step: what changed, how long it took and whether it was reused, and the EU reach."""
+    console.print(
+        f"Matches: {m['projects']} projects × {m['calls']} open calls → {m['new']} new, {m['updated']} updated, "
+        f"{m['deactivated']} dropped out (matcher {m['matcher_version']})"
+    )
+    if "seconds" in m:
+        how = "reused: nothing new or changed, nothing re-scored" if m.get("reused") else "fitted and scored"
+        console.print(f"Matching time: {m['seconds']:.1f} s ({how})")
+    _render_reach(m, console)
 
 
 def _render_reach(m: dict[str, Any], console: Console) -> None:

@@ -59,7 +59,14 @@ def top_k_rows(scores: NDArray[np.float32], k: int) -> tuple[NDArray[np.int64], 
     above = scores > kth[:, None]
     at = scores == kth[:, None]
     needed = k - above.sum(axis=1)
-    selected = above | (at & (np.cumsum(at, axis=1) <= needed[:, None]))
+    selected = above | at
+    # Only rows with more ties at the k-th value than places left need the running count (int32:
+    # an int64 count of a whole chunk was the largest array of the top-k).
+    crowded = np.flatnonzero(at.sum(axis=1) > needed)
+    if crowded.size:
+        ties = at[crowded]
+        first = ties & (np.cumsum(ties, axis=1, dtype=np.int32) <= needed[crowded, None])
+        selected[crowded] = above[crowded] | first
     part = np.nonzero(selected)[1].reshape(n_rows, k)  # row-major: columns ascending per row
     values = np.take_along_axis(scores, part, axis=1)
     order = np.argsort(-values, axis=1, kind="stable")

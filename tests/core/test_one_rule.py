@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from cercabandi.core.folding import fold
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cercabandi.core.folding import fold, strip_accents
 from cercabandi.core.months import MONTHS_EN, MONTHS_IT
 from cercabandi.core.sources import SOURCES, is_silent
 from cercabandi.normalise.dates import MONTHS
@@ -23,8 +26,15 @@ def test_a_source_is_silent_after_its_own_threshold() -> None:
 
 def test_fold_drops_accents_and_case_fast_and_slow_alike() -> None:
     assert fold("Comunità PERCHÉ Città") == "comunita perche citta"
-    assert fold("Ḿilano") == "milano"  # outside the translate table: the slow path
+    assert fold("Ḿilano") == "milano"
     assert fold("Dell’Adda") == "dell’adda"  # apostrophes are a stage's own step
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40) | st.sampled_from(["Città ǅ “€” ﬁ é a͏̀"]))
+def test_fold_fast_paths_equal_the_definition(text: str) -> None:
+    """ASCII as is and Latin accents by NFKD are only shortcuts: the result is strip_accents().lower()."""
+    assert fold(text) == strip_accents(text).lower()
 
 
 def test_month_names_read_in_normalise_are_the_core_ones() -> None:
