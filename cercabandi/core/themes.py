@@ -28,18 +28,16 @@ THEMES: dict[str, str] = {  # slug -> Italian label
     "tourism": "Turismo",
 }
 
-_BY_LABEL = {fold_words(label): slug for slug, label in THEMES.items()}
-
-
-def theme_slug(value: str) -> str | None:
-    """The slug named by ``value`` (a slug or an Italian label, any case or accents), or None."""
-    key = fold_words(value)
-    slug = key.replace(" ", "_")
-    if slug in THEMES:
-        return slug
-    return _BY_LABEL.get(key)
-
 
 def theme_label(slug: str) -> str:
     """The Italian label of a theme (a theme nobody recognised is shown as written, capitalised)."""
     return THEMES.get(slug, slug[:1].upper() + slug[1:])
+
+
+def theme_slug(value: str) -> str | None:
+    """The slug of a theme given by slug or Italian label, whatever the case and accents; None when unknown."""
+    key = fold_words(value)
+    for slug, label in THEMES.items():
+        if key in (fold_words(slug), fold_words(label)):
+            return slug
+    return None

@@ -8,17 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cercabandi.core.folding import fold
-from cercabandi.core.themes import THEMES, theme_label, theme_slug
+from cercabandi.core.themes import THEMES, theme_label
 from cercabandi.core.vocab import Frequency, Role, label_it
 from cercabandi.db.models import Comune, Project, User
 from cercabandi.db.repo import follows as follows_repo
 from cercabandi.db.repo import lists as lists_repo
 from cercabandi.db.repo.subscriptions import (
+    DEFAULT_MIN_SCORE,
     EMAIL_RE,
     MAX_ITEM_CAP,
     SubscriptionError,
+    UnknownThemes,
     create_subscription,
     list_subscriptions,
+    resolve_themes,
 )
 from cercabandi.db.repo.subscriptions import set_active as set_subscription_active
 from cercabandi.db.repo.users import (
@@ -193,6 +196,7 @@ def subscriptions_page(
             "frequencies": [(Frequency.DAILY.value, "Giornaliera"), (Frequency.WEEKLY.value, "Settimanale")],
             "themes": list(THEMES.items()),
             "theme_label": theme_label,
+            "default_min_score": DEFAULT_MIN_SCORE,
             "project_query": cerca_progetti,
             "found_projects": [project for project, _ in found],
             "n_found": n_found,
@@ -201,27 +205,16 @@ def subscriptions_page(
     )
 
 
-def _resolve_themes(values: list[str]) -> tuple[list[str], list[str]]:
-    """The slugs of the picked themes (slugs or Italian labels) and the values outside the vocabulary."""
-    slugs, unknown = [], []
-    for value in (v.strip() for v in values):
-        if value:
-            slug = theme_slug(value)
-            if slug:
-                slugs.append(slug)
-            else:
-                unknown.append(value)
-    return slugs, unknown
-
-
 def _unknown_names(db: Session, comuni: list[str], themes: list[str], project_ids: list[str]) -> list[str]:
     """Italian messages for the comuni, themes and projects that do not exist."""
     problems = []
     unknown_comuni = [c for c in comuni if db.get(Comune, c) is None]
     if unknown_comuni:
         problems.append(f"Comuni sconosciuti: {', '.join(unknown_comuni)}.")
-    if themes:
-        problems.append(f"Temi sconosciuti: {', '.join(themes)}.")
+    try:
+        resolve_themes(db, themes)  # the one rule, as in the CLI: slugs, Italian labels or a catalogue's own tags
+    except UnknownThemes as exc:
+        problems.append(f"Temi sconosciuti: {', '.join(exc.unknown)}. Temi validi: {', '.join(THEMES.values())}.")
     unknown_projects = [p for p in project_ids if db.get(Project, p) is None]
     if unknown_projects:
         problems.append(f"Progetti sconosciuti: {', '.join(unknown_projects)}.")
@@ -252,14 +245,13 @@ def subscriptions_create(
     themes: list[str] = Form([]),
     projects: list[str] = Form([]),
     item_cap: int = Form(20),
-    min_score: float = Form(0.0),
+    min_score: float = Form(DEFAULT_MIN_SCORE),
     user: User = Depends(require(Role.STAFF)),
     db: Session = Depends(get_db),
 ) -> Response:
     email = email.strip()
     project_ids = [p.strip() for value in projects for p in value.split(",") if p.strip()]
-    theme_slugs, unknown_themes = _resolve_themes(themes)
-    problems = _unknown_names(db, comuni, unknown_themes, project_ids)
+    problems = _unknown_names(db, comuni, themes, project_ids)
     problems += _bad_settings(email, frequency, item_cap, min_score)
     if not problems:
         try:
@@ -269,7 +261,7 @@ def subscriptions_create(
                 now=now(request),
                 name=name,
                 comuni=comuni,
-                themes=theme_slugs,
+                themes=themes,
                 projects=project_ids,
                 frequency=frequency,
                 item_cap=item_cap,
