@@ -6,6 +6,7 @@ Datetimes are stored in UTC and shown in the timezone passed in (the office's: E
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
@@ -70,3 +71,12 @@ def percent(rate: object) -> str:
 
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
+
+
+def comuni_list(names: Sequence[str], *, everyone: int, shown: int = 3) -> str:
+    """Comuni as a reader wants them: "tutti i 133 comuni", or the first few and how many more."""
+    if everyone and len(names) >= everyone:
+        return f"tutti i {everyone} comuni"
+    if len(names) > shown + 1:
+        return f"{', '.join(names[:shown])} e altri {len(names) - shown} comuni"
+    return ", ".join(names)

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from cercabandi.core.provinces import LOMBARD_PROVINCES, OUR_PROVINCE
 from cercabandi.core.vocab import (
     ApplicantType,
     CallStatus,
@@ -154,7 +155,16 @@ class Deadline(Contract):
 class Territory(Contract):
     scope: TerritoryScope
     comuni: list[str] = Field(default_factory=list)  # ISTAT codes when scope is COMUNI
+    provinces: list[str] = Field(default_factory=list)  # two-letter codes when scope is PROVINCES
     text: str | None = None  # the source's wording
+
+    @field_validator("provinces")
+    @classmethod
+    def _province_codes(cls, value: list[str]) -> list[str]:
+        bad = [code for code in value if code not in LOMBARD_PROVINCES]
+        if bad:
+            raise ValueError(f"province codes must be Lombard ones ({', '.join(LOMBARD_PROVINCES)}), got {bad}")
+        return sorted(set(value))
 
     @field_validator("comuni")
     @classmethod
@@ -168,19 +178,31 @@ class Territory(Contract):
     def _comuni_need_codes(self) -> Territory:
         if self.scope is TerritoryScope.COMUNI and not self.comuni:
             raise ValueError("a territory limited to comuni must list at least one ISTAT code")
+        if self.scope is TerritoryScope.PROVINCES and not self.provinces:
+            raise ValueError("a territory limited to provinces must list at least one province code")
         return self
 
     def covers(self, istat_code: str) -> bool | None:
         """Whether a comune of the Città metropolitana di Milano lies in this territory.
 
         Every comune of ours is in the EU, Italy and Lombardy, so only an explicit
-        list of comuni, or a territory limited to other regions, can exclude it.
+        list of comuni, a list of provinces without ours, or a territory limited to other
+        regions can exclude it.
         """
         if self.scope is TerritoryScope.COMUNI:
             return istat_code in self.comuni
+        if self.scope is TerritoryScope.PROVINCES:
+            return OUR_PROVINCE in self.provinces
         if self.scope is TerritoryScope.OTHER_REGIONS:
             return False
         return True
+
+    @property
+    def excludes_us(self) -> bool:
+        """Limited to places none of our comuni lies in (other regions, other provinces)."""
+        if self.scope is TerritoryScope.OTHER_REGIONS:
+            return True
+        return self.scope is TerritoryScope.PROVINCES and OUR_PROVINCE not in self.provinces
 
 
 # Fields whose change makes a new version of a call. first_seen/last_seen and the
@@ -226,6 +248,7 @@ class FundingCall(Contract):
     level: Level
     programme: str | None = None
     instrument: Instrument = Instrument.GRANT
+    instrument_reason: str | None = None  # why: "title says 'accordo quadro'"
     applicant_types: list[ApplicantType] = Field(default_factory=list)  # empty = not stated
     applicants_text: str | None = None
     territory: Territory = Field(default_factory=lambda: Territory(scope=TerritoryScope.ITALY))
@@ -239,7 +262,8 @@ class FundingCall(Contract):
     # Share of the eligible cost the APPLICANT must cover with its own funds (0.2 = 20 % own
     # funds, the funder pays 80 %); see cercabandi/normalise/amounts.py for how it is read.
     cofinancing_rate: float | None = Field(default=None, ge=0, le=1)
-    url: str
+    url: str  # the publisher's page a person reads
+    data_url: str | None = None  # the open-data record the call was read from, when not the page
     attachments: list[Attachment] = Field(default_factory=list)
     first_seen: AwareDatetime
     last_seen: AwareDatetime

@@ -23,6 +23,14 @@ class SourceInfo:
     silent_after_days: int = DEFAULT_SILENT_AFTER_DAYS  # no news for this long and the source is silent
 
 
+LOMBARDIA_DATA_INDEX = "https://www.dati.lombardia.it/resource/bukx-h2uy.json"
+
+
+def bandi_online_page(code: str) -> str:
+    """Bandi Online's page for a call code, the page a person reads (the sitemap's address may differ)."""
+    return f"https://www.bandi.regione.lombardia.it/servizi/servizio/agevolazioni/{code}"
+
+
 SOURCES: dict[str, SourceInfo] = {
     s.id: s
     for s in (

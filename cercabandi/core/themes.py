@@ -6,6 +6,8 @@ public site, so every page names a theme the same way.
 
 from __future__ import annotations
 
+from cercabandi.core.folding import fold_words
+
 THEMES: dict[str, str] = {  # slug -> Italian label
     "urban_regeneration": "Rigenerazione urbana",
     "social_housing": "Abitare sociale",
@@ -29,3 +31,12 @@ THEMES: dict[str, str] = {  # slug -> Italian label
 def theme_label(slug: str) -> str:
     """The Italian label of a theme (a theme nobody recognised is shown as written, capitalised)."""
     return THEMES.get(slug, slug[:1].upper() + slug[1:])
+
+
+def theme_slug(value: str) -> str | None:
+    """The slug of a theme given by slug or Italian label, whatever the case and accents; None when unknown."""
+    key = fold_words(value)
+    for slug, label in THEMES.items():
+        if key in (fold_words(slug), fold_words(label)):
+            return slug
+    return None

@@ -33,9 +33,15 @@ class Level(StrEnum):
 
 
 class Instrument(StrEnum):
+    """What a call offers; only ``FUNDING_INSTRUMENTS`` are offered to projects."""
+
     GRANT = "grant"
     LOAN = "loan"
     PRIZE = "prize"
+    PROCUREMENT = "procurement"  # a tender or framework agreement: the body buys, it does not fund
+    LIST = "list"  # a list or register to enrol in (experts, lawyers, suppliers)
+    SPONSORSHIP = "sponsorship"  # the body looks for sponsors
+    RECRUITMENT = "recruitment"  # personnel competitions, job and internship notices
     OTHER = "other"
 
 
@@ -74,6 +80,7 @@ class TerritoryScope(StrEnum):
     LOMBARDIA = "lombardia"
     COMUNI = "comuni"  # a list of ISTAT codes
     OTHER_REGIONS = "other_regions"  # limited to places that exclude Lombardy (e.g. "Puglia, Campania")
+    PROVINCES = "provinces"  # limited to Lombard provinces (two-letter codes, "MI" = Città metropolitana)
 
 
 class ProjectStage(StrEnum):
@@ -111,6 +118,9 @@ class Role(StrEnum):
 class Frequency(StrEnum):
     DAILY = "daily"
     WEEKLY = "weekly"
+
+
+FUNDING_INSTRUMENTS: frozenset[Instrument] = frozenset({Instrument.GRANT, Instrument.LOAN, Instrument.PRIZE})
 
 
 class ApplicationStatus(StrEnum):
@@ -179,6 +189,10 @@ _LABELS_BY_VOCAB: dict[type[StrEnum], dict[str, str]] = {
         Instrument.GRANT: "Contributo a fondo perduto",
         Instrument.LOAN: "Finanziamento agevolato",
         Instrument.PRIZE: "Premio",
+        Instrument.PROCUREMENT: "Appalto / gara",
+        Instrument.LIST: "Elenco / albo",
+        Instrument.SPONSORSHIP: "Ricerca di sponsor",
+        Instrument.RECRUITMENT: "Selezione di personale",
         Instrument.OTHER: "Altro",
     },
     CallStatus: {
@@ -192,6 +206,7 @@ _LABELS_BY_VOCAB: dict[type[StrEnum], dict[str, str]] = {
         TerritoryScope.LOMBARDIA: "Lombardia",
         TerritoryScope.OTHER_REGIONS: "Altre regioni",
         TerritoryScope.COMUNI: "Comuni indicati",
+        TerritoryScope.PROVINCES: "Province indicate",
     },
     ProjectStage: {
         ProjectStage.IDEA: "Idea",

@@ -1,9 +1,10 @@
 """Build a digest from what gather() read: pure, no database and no clock (``now`` is given).
 
 One entry per call, in the most urgent section that applies: deadline reminders
-first, then new matches, then changes. Only what this recipient has not been told
-yet (``sent_keys``) makes an entry; the item cap keeps the most urgent and best
-entries, and what it leaves out comes in the next digest.
+first, then new matches (those closing within 14 days first, by days left, then by
+relevance), then changes. Only what this recipient has not been told yet (``sent_keys``)
+makes an entry; the item cap never drops a reminder or a new call closing soon (up to 40), fills up
+with the best others, and what it leaves out comes in the next digest.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from cercabandi.core.fmt_it import days_until
 from cercabandi.core.vocab import Frequency
 from cercabandi.digest.changes import describe_changes
 from cercabandi.digest.model import (
+    CLOSING_SOON_DAYS,
     Digest,
     DigestInputs,
+    DigestTotals,
     Entry,
     MatchFact,
     ProjectLine,
@@ -27,7 +30,8 @@ from cercabandi.digest.model import (
 from cercabandi.digest.reasons import explain
 
 REMINDER_DAYS: tuple[int, ...] = (14, 3)  # days before a deadline of a call tagged relevant
-MAX_PROJECTS_PER_ENTRY = 3
+MAX_PROJECTS_PER_ENTRY = 2  # a few lines per call; the others are counted and on the call's page
+MAX_URGENT_ENTRIES = 40  # calls closing soon pass the item cap up to this many (the HTML must stay under 100 KB)
 
 
 def period_key(frequency: str, day: date) -> str:
@@ -65,13 +69,38 @@ class _Draft:
 
 
 def build_digest(inputs: DigestInputs, *, now: datetime, tz: tzinfo, period: str) -> Digest:
+    """The entries of one digest, in the order a person must act on them, cut by the item cap."""
     drafts: dict[str, _Draft] = {}
-
-    def draft(call_id: str) -> _Draft:
-        return drafts.setdefault(call_id, _Draft(call_id))
-
     open_calls = {cid for cid, call in inputs.calls.items() if not call.is_closed(now)}
+    _add_reminders(drafts, inputs, open_calls, now=now, tz=tz)
+    matches_by_call = _add_new_matches(drafts, inputs, open_calls)
+    _add_changes(drafts, inputs, open_calls, tz=tz)
+    entries = [_entry(d, inputs, matches_by_call.get(d.call_id, []), now, tz) for d in drafts.values()]
+    reminders, new, changed = _ordered(entries, drafts, now)
+    kept_reminders, kept_new, kept_changed = _cut(reminders, new, changed, max(inputs.item_cap, 1))
+    omitted = len(entries) - len(kept_reminders) - len(kept_new) - len(kept_changed)
+    closing = sum(1 for e in entries if e.section != "changed" and e.closing_soon)
+    return Digest(
+        subscription_id=inputs.subscription_id,
+        email=inputs.email,
+        name=inputs.name,
+        scope_label=inputs.scope_label,
+        period=period,
+        generated_at=now,
+        reminders=tuple(kept_reminders),
+        new=tuple(kept_new),
+        changed=tuple(kept_changed),
+        omitted=omitted,
+        source_alerts=inputs.source_alerts,
+        totals=DigestTotals(closing_soon=closing, new=len(new), changed=len(changed)),
+        list_path=inputs.list_path,
+    )
 
+
+def _add_reminders(
+    drafts: dict[str, _Draft], inputs: DigestInputs, open_calls: set[str], *, now: datetime, tz: tzinfo
+) -> None:
+    """Deadline reminders for the calls of interest (tagged relevant or assigned) not told yet."""
     for call_id in inputs.interest_calls:
         call = inputs.calls.get(call_id)
         deadline = call.next_deadline(now) if call and call_id in open_calls else None
@@ -83,15 +112,24 @@ def build_digest(inputs: DigestInputs, *, now: datetime, tz: tzinfo, period: str
             continue
         key = item_key("reminder", call_id, threshold, deadline.at.isoformat())
         if key not in inputs.sent_keys:
-            draft(call_id).reminder = (days_left, key)
+            drafts.setdefault(call_id, _Draft(call_id)).reminder = (days_left, key)
 
+
+def _add_new_matches(
+    drafts: dict[str, _Draft], inputs: DigestInputs, open_calls: set[str]
+) -> dict[str, list[MatchFact]]:
+    """Every match of an open call, by call; the untold ones make the call's entry new."""
     matches_by_call: dict[str, list[MatchFact]] = defaultdict(list)
     for match in inputs.matches:
         if match.call_id in open_calls:
             matches_by_call[match.call_id].append(match)
             if match.key not in inputs.sent_keys:
-                draft(match.call_id).new_keys.append(match.key)
+                drafts.setdefault(match.call_id, _Draft(match.call_id)).new_keys.append(match.key)
+    return matches_by_call
 
+
+def _add_changes(drafts: dict[str, _Draft], inputs: DigestInputs, open_calls: set[str], *, tz: tzinfo) -> None:
+    """Changes of the calls this recipient heard of, netted over the versions not told yet."""
     versions_by_call: dict[str, list[VersionFact]] = defaultdict(list)
     heard_of = inputs.told_calls | set(inputs.interest_calls)
     for version in inputs.versions:
@@ -105,39 +143,39 @@ def build_digest(inputs: DigestInputs, *, now: datetime, tz: tzinfo, period: str
         versions.sort(key=lambda v: v.version)
         sentences = _net_changes(versions, tz)
         if sentences:
-            entry = draft(call_id)
+            entry = drafts.setdefault(call_id, _Draft(call_id))
             entry.changes = sentences
             entry.change_keys = [v.key for v in versions]
             entry.latest_change = versions[-1].created_at
 
-    entries = [_entry(d, inputs, matches_by_call.get(d.call_id, []), now) for d in drafts.values()]
+
+def _ordered(
+    entries: list[Entry], drafts: dict[str, _Draft], now: datetime
+) -> tuple[list[Entry], list[Entry], list[Entry]]:
+    """Reminders by days left; new calls closing soon first (by days left), then by relevance; changes newest first."""
     reminders = sorted((e for e in entries if e.section == "reminder"), key=lambda e: (e.reminder_days, e.call.title))
-    new = sorted(
-        (e for e in entries if e.section == "new"),
-        key=lambda e: (-max((p.score for p in e.projects if p.is_new), default=0.0), e.call.title),
-    )
+
+    def new_order(entry: Entry) -> tuple[int, float, str]:
+        urgency = entry.days_left if entry.closing_soon and entry.days_left is not None else CLOSING_SOON_DAYS + 1
+        return (urgency, -max((p.score for p in entry.projects if p.is_new), default=0.0), entry.call.title)
+
+    new = sorted((e for e in entries if e.section == "new"), key=new_order)
     changed = sorted(
         (e for e in entries if e.section == "changed"),
         key=lambda e: (-(drafts[e.call.id].latest_change or now).timestamp(), e.call.title),
     )
-    cap = max(inputs.item_cap, 1)
-    kept_reminders = reminders[:cap]
-    kept_new = new[: cap - len(kept_reminders)]
-    kept_changed = changed[: cap - len(kept_reminders) - len(kept_new)]
-    omitted = len(entries) - len(kept_reminders) - len(kept_new) - len(kept_changed)
-    return Digest(
-        subscription_id=inputs.subscription_id,
-        email=inputs.email,
-        name=inputs.name,
-        scope_label=inputs.scope_label,
-        period=period,
-        generated_at=now,
-        reminders=tuple(kept_reminders),
-        new=tuple(kept_new),
-        changed=tuple(kept_changed),
-        omitted=omitted,
-        source_alerts=inputs.source_alerts,
-    )
+    return reminders, new, changed
+
+
+def _cut(
+    reminders: list[Entry], new: list[Entry], changed: list[Entry], cap: int
+) -> tuple[list[Entry], list[Entry], list[Entry]]:
+    """Keep what must be acted on whatever the cap (reminders, new calls closing soon), then fill up to it."""
+    urgent_new = [e for e in new if e.closing_soon][: max(MAX_URGENT_ENTRIES - len(reminders), 0)]
+    room = max(cap - len(reminders) - len(urgent_new), 0)
+    kept_new = urgent_new + [e for e in new if e not in urgent_new][:room]
+    room = max(room - (len(kept_new) - len(urgent_new)), 0)
+    return reminders, kept_new, changed[:room]
 
 
 def _net_changes(versions: list[VersionFact], tz: tzinfo) -> list[str]:
@@ -151,7 +189,7 @@ def _net_changes(versions: list[VersionFact], tz: tzinfo) -> list[str]:
     return sentences
 
 
-def _entry(draft: _Draft, inputs: DigestInputs, matches: list[MatchFact], now: datetime) -> Entry:
+def _entry(draft: _Draft, inputs: DigestInputs, matches: list[MatchFact], now: datetime, tz: tzinfo) -> Entry:
     new_keys = set(draft.new_keys)
     ordered = sorted(matches, key=lambda m: (m.key not in new_keys, -m.score, m.project_title))
     lines = []
@@ -169,12 +207,15 @@ def _entry(draft: _Draft, inputs: DigestInputs, matches: list[MatchFact], now: d
             )
         )
     keys = ([draft.reminder[1]] if draft.reminder else []) + sorted(new_keys) + draft.change_keys
+    call = inputs.calls[draft.call_id]
+    deadline = call.next_deadline(now)
     return Entry(
-        call=inputs.calls[draft.call_id],
+        call=call,
         section=draft.section,
         projects=tuple(lines),
         changes=tuple(draft.changes),
         reminder_days=draft.reminder[0] if draft.reminder else None,
         keys=tuple(keys),
         other_projects=max(len(ordered) - MAX_PROJECTS_PER_ENTRY, 0),
+        days_left=days_until(deadline.at, now, tz) if deadline is not None else None,
     )

@@ -13,8 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from cercabandi.core.fmt_it import short_date
 from cercabandi.core.folding import fold as core_fold
 from cercabandi.core.sources import is_silent
+from cercabandi.core.themes import theme_label
 from cercabandi.core.vocab import ReviewTag
 from cercabandi.db.models import (
     Assignment,
@@ -38,7 +38,7 @@ from cercabandi.db.models import (
     Source,
     Subscription,
 )
-from cercabandi.digest.changes import parse_datetime, parse_deadlines, parse_decimal
+from cercabandi.db.repo.calls import call_from_row
 from cercabandi.digest.model import CallFacts, DigestInputs, MatchFact, SourceAlert, VersionFact
 
 
@@ -155,7 +155,7 @@ def scope_label(subscription: Subscription, snapshot: RunSnapshot) -> str:
         parts.append(f"il Comune di {names[0]}")
     elif names:
         parts.append("i Comuni di " + ", ".join(names[:-1]) + " e " + names[-1])
-    themes = [str(t) for t in subscription.themes or []]
+    themes = [theme_label(str(t)) for t in subscription.themes or []]
     if themes:
         parts.append(("il tema " if len(themes) == 1 else "i temi ") + ", ".join(themes))
     projects = list(subscription.projects or [])
@@ -164,31 +164,6 @@ def scope_label(subscription: Subscription, snapshot: RunSnapshot) -> str:
     elif projects:
         parts.append(f"{len(projects)} progetti")
     return " – ".join(parts) if parts else "tutta la Città metropolitana"
-
-
-def _call_facts(row: Call) -> CallFacts:
-    data: Mapping[str, Any] = row.data or {}
-    deadlines = parse_deadlines(data.get("deadlines"))
-    if not deadlines and row.deadline_at is not None:
-        deadlines = parse_deadlines([{"at": row.deadline_at.isoformat()}])
-    cofinancing = data.get("cofinancing_rate")
-    return CallFacts(
-        id=row.id,
-        title=str(data.get("title") or row.title),
-        url=str(data.get("url") or ""),
-        level=str(data.get("level") or row.level),
-        issuer=data.get("issuer") or row.issuer,
-        programme=data.get("programme") or row.programme,
-        deadlines=deadlines,
-        rolling=bool(data.get("rolling", row.rolling)),
-        closed_by_publisher=bool(data.get("closed_by_publisher", row.closed_by_publisher)),
-        opening_date=parse_datetime(data.get("opening_date")) or row.opening_date,
-        applicant_types=tuple(str(a) for a in data.get("applicant_types") or row.applicant_types or []),
-        applicants_text=data.get("applicants_text"),
-        budget_total=parse_decimal(data.get("budget_total")) or row.budget_total,
-        grant_max=parse_decimal(data.get("grant_max")),
-        cofinancing_rate=float(cofinancing) if cofinancing is not None else None,
-    )
 
 
 def _call_of_key(key: str) -> str | None:
@@ -201,13 +176,47 @@ def _rejected(tags: Mapping[tuple[str, str | None], str], call_id: str, project_
     return tags.get((call_id, project_id)) == not_relevant or tags.get((call_id, None)) == not_relevant
 
 
+def list_path(subscription: Subscription) -> str:
+    """The web application's full list for this scope: a comune's or a project's page, else open calls."""
+    comuni, projects = list(subscription.comuni or []), list(subscription.projects or [])
+    if len(comuni) == 1 and not projects and not subscription.themes:
+        return f"/comuni/{quote(comuni[0], safe='')}"
+    if len(projects) == 1 and not comuni and not subscription.themes:
+        return f"/projects/{quote(projects[0], safe='')}"
+    return "/calls?status=open"
+
+
 def gather_inputs(
     session: Session, subscription: Subscription, snapshot: RunSnapshot, *, now: datetime
 ) -> DigestInputs:
     in_scope = scope_projects(subscription, snapshot)
-    everything = in_scope is None
+    matches = _matches(session, subscription, snapshot, in_scope, now=now)
+    interest = _interest(subscription, snapshot, in_scope, {m.call_id for m in matches})
+    told_at, sent_keys = _told(session, subscription.id)
+    versions = _versions(session, set(told_at) | interest, told_at, subscription.created_at)
+    wanted = {m.call_id for m in matches} | interest | {v.call_id for v in versions}
+    calls = {row.id: CallFacts.from_call(call_from_row(row)) for row in _chunked_calls(session, wanted)}
+    return DigestInputs(
+        subscription_id=subscription.id,
+        email=subscription.email,
+        name=subscription.name,
+        scope_label=scope_label(subscription, snapshot),
+        item_cap=subscription.item_cap,
+        calls=calls,
+        matches=tuple(sorted(matches, key=lambda m: (m.call_id, m.project_id))),
+        versions=tuple(versions),
+        interest_calls=tuple(sorted(interest)),
+        told_calls=frozenset(told_at),
+        sent_keys=frozenset(sent_keys),
+        source_alerts=snapshot.source_alerts,
+        list_path=list_path(subscription),
+    )
 
-    # Matches: active, above the subscription's threshold, on open canonical calls, not rejected by a reviewer.
+
+def _matches(
+    session: Session, subscription: Subscription, snapshot: RunSnapshot, in_scope: set[str] | None, *, now: datetime
+) -> list[MatchFact]:
+    """Active matches above the subscription's threshold, on open canonical calls, not rejected by a reviewer."""
     query = (
         select(MatchRow)
         .join(Call, Call.id == MatchRow.call_id)
@@ -236,9 +245,14 @@ def gather_inputs(
                 explanation=dict(row.explanation or {}),
             )
         )
-    matched_calls = {m.call_id for m in matches}
+    return matches
 
-    # Calls of interest (deadline reminders): tagged relevant or assigned, within the scope.
+
+def _interest(
+    subscription: Subscription, snapshot: RunSnapshot, in_scope: set[str] | None, matched_calls: set[str]
+) -> set[str]:
+    """Calls of interest (deadline reminders): tagged relevant or assigned, within the scope."""
+    everything = in_scope is None
     interest: set[str] = set()
     for (call_id, project_id), tag in snapshot.latest_tags.items():
         if tag != ReviewTag.RELEVANT.value:
@@ -255,39 +269,23 @@ def gather_inputs(
             or (istat is not None and istat in comuni)
         ):
             interest.add(call_id)
-    interest = {c for c in interest if snapshot.latest_tags.get((c, None)) != ReviewTag.NOT_RELEVANT.value}
+    return {c for c in interest if snapshot.latest_tags.get((c, None)) != ReviewTag.NOT_RELEVANT.value}
 
-    # What this recipient has been told, and since when about each call.
+
+def _told(session: Session, subscription_id: int) -> tuple[dict[str, datetime], set[str]]:
+    """What this recipient has been told (sent item keys), and since when about each call."""
     told_at: dict[str, datetime] = {}
     sent_keys: set[str] = set()
     for key, created_at in session.execute(
         select(DigestSentItem.item_key, DigestSentItem.created_at).where(
-            DigestSentItem.subscription_id == subscription.id
+            DigestSentItem.subscription_id == subscription_id
         )
     ):
         sent_keys.add(key)
         told_call = _call_of_key(key)
         if told_call is not None and (told_call not in told_at or created_at < told_at[told_call]):
             told_at[told_call] = created_at
-
-    versions = _versions(session, set(told_at) | interest, told_at, subscription.created_at)
-
-    wanted = matched_calls | interest | {v.call_id for v in versions}
-    calls = {row.id: _call_facts(row) for row in _chunked_calls(session, wanted)}
-    return DigestInputs(
-        subscription_id=subscription.id,
-        email=subscription.email,
-        name=subscription.name,
-        scope_label=scope_label(subscription, snapshot),
-        item_cap=subscription.item_cap,
-        calls=calls,
-        matches=tuple(sorted(matches, key=lambda m: (m.call_id, m.project_id))),
-        versions=tuple(versions),
-        interest_calls=tuple(sorted(interest)),
-        told_calls=frozenset(told_at),
-        sent_keys=frozenset(sent_keys),
-        source_alerts=snapshot.source_alerts,
-    )
+    return told_at, sent_keys
 
 
 def _chunked_calls(session: Session, ids: Iterable[str], size: int = 500) -> list[Call]:

@@ -9,7 +9,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from cercabandi.core.models import FundingCall
+
 ITEM_KEY_MAX = 500  # digest_sent_items.item_key
+CLOSING_SOON_DAYS = 14  # a deadline this close comes first, and is counted in the summary
 
 
 def item_key(kind: str, *parts: str | int) -> str:
@@ -50,6 +53,27 @@ class CallFacts:
     budget_total: Decimal | None = None
     grant_max: Decimal | None = None
     cofinancing_rate: float | None = None
+
+    @classmethod
+    def from_call(cls, call: FundingCall) -> CallFacts:
+        """The digest's view of a canonical call (read through ``db/repo``)."""
+        return cls(
+            id=call.id,
+            title=call.title,
+            url=call.url,
+            level=call.level.value,
+            issuer=call.issuer,
+            programme=call.programme,
+            deadlines=tuple(DeadlineFact(at=d.at, label=d.label) for d in call.deadlines),
+            rolling=call.rolling,
+            closed_by_publisher=call.closed_by_publisher,
+            opening_date=call.opening_date,
+            applicant_types=tuple(a.value for a in call.applicant_types),
+            applicants_text=call.applicants_text,
+            budget_total=call.budget_total,
+            grant_max=call.grant_max,
+            cofinancing_rate=call.cofinancing_rate,
+        )
 
     def next_deadline(self, now: datetime) -> DeadlineFact | None:
         return next((d for d in self.deadlines if d.at >= now), None)
@@ -135,6 +159,7 @@ class DigestInputs:
     told_calls: frozenset[str]  # calls this recipient already heard about
     sent_keys: frozenset[str]
     source_alerts: tuple[SourceAlert, ...] = ()
+    list_path: str = "/calls?status=open"  # the full list in the web application, for what the e-mail leaves out
     followups: tuple[FollowUpFact, ...] = ()  # staff subscriptions only
 
 
@@ -160,6 +185,20 @@ class Entry:
     reminder_days: int | None = None
     keys: tuple[str, ...] = ()
     other_projects: int = 0  # matched projects in scope beyond those listed
+    days_left: int | None = None  # to the next deadline, in the reader's timezone
+
+    @property
+    def closing_soon(self) -> bool:
+        return self.days_left is not None and self.days_left <= CLOSING_SOON_DAYS
+
+
+@dataclass(frozen=True)
+class DigestTotals:
+    """The summary at the top of a digest: everything there is to tell, before the item cap."""
+
+    closing_soon: int  # reminders and new matches whose deadline is within CLOSING_SOON_DAYS
+    new: int
+    changed: int
 
 
 @dataclass(frozen=True)
@@ -175,6 +214,8 @@ class Digest:
     changed: tuple[Entry, ...]
     omitted: int  # entries left out by the item cap (they come in the next digest)
     source_alerts: tuple[SourceAlert, ...]
+    totals: DigestTotals = field(default_factory=lambda: DigestTotals(0, 0, 0))
+    list_path: str = "/calls?status=open"
     followups: tuple[FollowUpEntry, ...] = ()
 
     @property

@@ -8,6 +8,7 @@ from typing import Any
 # gate -> (passed, failed, unknown); a passed "status" gate goes unsaid (closed calls are never listed)
 _GATES: dict[str, tuple[str, str, str]] = {
     "status": ("", "bando non aperto", "stato del bando da verificare"),
+    "instrument": ("", "non è un finanziamento", "tipo di bando da verificare"),
     "applicant": ("soggetto ammissibile", "soggetto forse non ammissibile", "ammissibilità del soggetto da verificare"),
     "territory": ("territorio", "territorio forse escluso", "territorio da verificare"),
     "budget": ("importi", "importi forse non compatibili con il costo del progetto", "importi da verificare"),

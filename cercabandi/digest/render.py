@@ -16,11 +16,12 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from cercabandi.core.fmt_it import countdown, days_until, euro, long_date, percent, plural
+from cercabandi.core.comuni import all_comuni
+from cercabandi.core.fmt_it import comuni_list, countdown, days_until, euro, long_date, percent, plural
 from cercabandi.core.settings import Settings
 from cercabandi.core.vocab import ReviewTag, label_it
 from cercabandi.digest.ics import build_calendar
-from cercabandi.digest.model import Digest, Entry, FollowUpEntry
+from cercabandi.digest.model import CLOSING_SOON_DAYS, CallFacts, Digest, Entry, FollowUpEntry
 from cercabandi.digest.tokens import feedback_token, unsubscribe_token
 
 SECTION_TITLES = {
@@ -85,87 +86,125 @@ def subject_for(digest: Digest, settings: Settings) -> str:
     return f"Bandi per {digest.scope_label}: {', '.join(parts) or 'nessuna novità'} – {day}"
 
 
-def render_digest(digest: Digest, *, settings: Settings, now: datetime) -> RenderedDigest:
-    tz = settings.tz
-    base = settings.base_url.rstrip("/")
-    secret = settings.secret_key
+def summary_lines(digest: Digest) -> list[str]:
+    """The three lines at the top: what is urgent, what is new, what changed (before the item cap)."""
+    totals = digest.totals
+    return [
+        plural(totals.closing_soon, "bando in scadenza", "bandi in scadenza") + f" entro {CLOSING_SOON_DAYS} giorni",
+        plural(totals.new, "nuova opportunità", "nuove opportunità"),
+        plural(totals.changed, "bando modificato", "bandi modificati"),
+    ]
 
-    def feedback(call_id: str, project_id: str | None, tag: ReviewTag) -> str:
+
+def deadline_view(entry: Entry, now: datetime, tz: tzinfo) -> tuple[str, bool]:
+    """The next deadline with the days left, and whether it is urgent (within CLOSING_SOON_DAYS)."""
+    deadline = entry.call.next_deadline(now)
+    if deadline is not None:
+        stage = f" ({deadline.label})" if deadline.label else ""
+        days = days_until(deadline.at, now, tz)
+        return f"{long_date(deadline.at, tz)}{stage} – {countdown(days)}", days <= CLOSING_SOON_DAYS
+    if entry.call.rolling:
+        return "a sportello, fino a esaurimento fondi", False
+    return "non indicata", False
+
+
+def money_view(call: CallFacts) -> str:
+    money = []
+    if call.budget_total is not None:
+        money.append(f"dotazione {euro(call.budget_total)}")
+    if call.grant_max is not None:
+        money.append(f"fino a {euro(call.grant_max)} per progetto")
+    if call.cofinancing_rate:
+        money.append(f"cofinanziamento {percent(call.cofinancing_rate)}")
+    return "; ".join(money)
+
+
+def applicants_view(call: CallFacts) -> str:
+    if call.applicant_types:
+        return ", ".join(label_it(a) for a in call.applicant_types)
+    return call.applicants_text or "non indicati"
+
+
+def reminder_view(entry: Entry) -> str | None:
+    if entry.reminder_days is None:
+        return None
+    left = countdown(entry.reminder_days)
+    return f"Promemoria: bando segnalato come pertinente, {left if left.startswith('scad') else 'scade ' + left}."
+
+
+@dataclass(frozen=True)
+class _Links:
+    """The links of one digest: signed feedback and unsubscribe tokens, pages of the web application."""
+
+    digest: Digest
+    settings: Settings
+    now: datetime
+
+    @property
+    def base(self) -> str:
+        return self.settings.base_url.rstrip("/")
+
+    def feedback(self, call_id: str, project_id: str | None, tag: ReviewTag) -> str:
         token = feedback_token(
-            secret,
-            subscription_id=digest.subscription_id,
-            email=digest.email,
+            self.settings.secret_key,
+            subscription_id=self.digest.subscription_id,
+            email=self.digest.email,
             call_id=call_id,
             project_id=project_id,
             tag=tag,
-            now=now,
+            now=self.now,
         )
-        return f"{base}/feedback/{token}"
+        return f"{self.base}/feedback/{token}"
 
-    def entry_view(entry: Entry) -> dict[str, Any]:
-        call = entry.call
-        deadline = call.next_deadline(now)
-        if deadline is not None:
-            stage = f" ({deadline.label})" if deadline.label else ""
-            deadline_text = f"{long_date(deadline.at, tz)}{stage} – {countdown(days_until(deadline.at, now, tz))}"
-            urgent = days_until(deadline.at, now, tz) <= 14
-        elif call.rolling:
-            deadline_text, urgent = "a sportello, fino a esaurimento fondi", False
-        else:
-            deadline_text, urgent = "non indicata", False
-        money = []
-        if call.budget_total is not None:
-            money.append(f"dotazione {euro(call.budget_total)}")
-        if call.grant_max is not None:
-            money.append(f"fino a {euro(call.grant_max)} per progetto")
-        if call.cofinancing_rate:
-            money.append(f"cofinanziamento {percent(call.cofinancing_rate)}")
-        applicants = ", ".join(label_it(a) for a in call.applicant_types) or (
-            "non indicati" if not call.applicants_text else call.applicants_text
+    def unsubscribe(self) -> str:
+        token = unsubscribe_token(
+            self.settings.secret_key, subscription_id=self.digest.subscription_id, email=self.digest.email, now=self.now
         )
-        reminder = None
-        if entry.reminder_days is not None:
-            left = countdown(entry.reminder_days)
-            reminder = (
-                f"Promemoria: bando segnalato come pertinente, {left if left.startswith('scad') else 'scade ' + left}."
-            )
-        projects = [
-            {
-                "title": line.title,
-                "comuni": ", ".join(line.comuni),
-                "is_new": line.is_new,
-                "reasons": line.reasons,
-                "doubts": line.doubts,
-                "yes_url": feedback(call.id, line.project_id, ReviewTag.RELEVANT),
-                "no_url": feedback(call.id, line.project_id, ReviewTag.NOT_RELEVANT),
-            }
-            for line in entry.projects
-        ]
-        return {
-            "title": call.title,
-            "publisher": call.issuer or "ente non indicato",
-            "level": label_it(call.level),
-            "programme": call.programme,
-            "deadline": deadline_text,
-            "urgent": urgent,
-            "applicants": applicants,
-            "money": "; ".join(money),
-            "url": safe_link(call.url, call_page_url(base, call.id)),
-            "page_url": call_page_url(base, call.id),
-            "reminder": reminder,
-            "changes": entry.changes,
-            "projects": projects,
-            "other_projects": entry.other_projects,
-            "yes_url": feedback(call.id, None, ReviewTag.RELEVANT),
-            "no_url": feedback(call.id, None, ReviewTag.NOT_RELEVANT),
+        return f"{self.base}/unsubscribe/{token}"
+
+
+def entry_view(entry: Entry, links: _Links) -> dict[str, Any]:
+    """What the templates show of one call: a few lines and one link to read it."""
+    call, tz = entry.call, links.settings.tz
+    deadline, urgent = deadline_view(entry, links.now, tz)
+    everyone = len(all_comuni())
+    projects = [
+        {
+            "title": line.title,
+            "comuni": comuni_list(line.comuni, everyone=everyone),
+            "is_new": line.is_new,
+            "reasons": line.reasons,
+            "doubts": line.doubts,
+            "yes_url": links.feedback(call.id, line.project_id, ReviewTag.RELEVANT),
+            "no_url": links.feedback(call.id, line.project_id, ReviewTag.NOT_RELEVANT),
         }
+        for line in entry.projects
+    ]
+    return {
+        "title": call.title,
+        "publisher": call.issuer or "ente non indicato",
+        "level": label_it(call.level),
+        "deadline": deadline,
+        "urgent": urgent,
+        "applicants": applicants_view(call),
+        "money": money_view(call),
+        "url": safe_link(call.url, call_page_url(links.base, call.id)),
+        "page_url": call_page_url(links.base, call.id),
+        "reminder": reminder_view(entry),
+        "changes": entry.changes,
+        "projects": projects,
+        "other_projects": entry.other_projects,
+        "yes_url": links.feedback(call.id, None, ReviewTag.RELEVANT),
+        "no_url": links.feedback(call.id, None, ReviewTag.NOT_RELEVANT),
+    }
 
-    unsubscribe_url = (
-        f"{base}/unsubscribe/"
-        f"{unsubscribe_token(secret, subscription_id=digest.subscription_id, email=digest.email, now=now)}"
-    )
+
+def render_digest(digest: Digest, *, settings: Settings, now: datetime) -> RenderedDigest:
+    tz = settings.tz
+    links = _Links(digest, settings, now)
+    unsubscribe_url = links.unsubscribe()
     sections = [
-        {"title": SECTION_TITLES[name], "entries": [entry_view(e) for e in entries]}
+        {"title": SECTION_TITLES[name], "entries": [entry_view(e, links) for e in entries]}
         for name, entries in (("reminder", digest.reminders), ("new", digest.new), ("changed", digest.changed))
         if entries
     ]
@@ -174,17 +213,19 @@ def render_digest(digest: Digest, *, settings: Settings, now: datetime) -> Rende
         "greeting": f"Buongiorno {digest.name}," if digest.name else "Buongiorno,",
         "scope_label": digest.scope_label,
         "date": long_date(digest.generated_at, tz, with_time=False),
+        "summary": summary_lines(digest),
         "sections": sections,
         "omitted": digest.omitted,
-        "app_url": base,
+        "app_url": links.base,
+        "list_url": links.base + digest.list_path,
         "alerts": digest.source_alerts,
-        "followups": [followup_view(f, tz, base) for f in digest.followups],
+        "followups": [followup_view(f, tz, links.base) for f in digest.followups],
         "unsubscribe_url": unsubscribe_url,
         "contact_email": settings.contact_email,
     }
     text = _ENV.get_template("digest.txt.j2").render(context)
     html = _ENV.get_template("digest.html.j2").render(context)
-    calendar = digest_calendar(digest, base, now=now, tz=tz)
+    calendar = digest_calendar(digest, links.base, now=now, tz=tz)
     return RenderedDigest(
         subject=str(context["subject"]), text=text, html=html, ics=calendar, unsubscribe_url=unsubscribe_url
     )

@@ -205,27 +205,9 @@ def _one(
 ) -> DigestOutcome:
     key = period_key(subscription.frequency, day)
     with sessions() as session:
-        existing = get_delivery(session, subscription.id, key)
-        if existing is not None and existing.status in FINAL_STATES:
-            return DigestOutcome(
-                subscription.id, subscription.email, key, "skipped", detail=f"already {existing.status}"
-            )
-        if existing is not None and existing.status == "sending":
-            if claims.is_live(existing.claimed_by, existing.claimed_at, wall_now=utcnow()):
-                return DigestOutcome(
-                    subscription.id, subscription.email, key, "skipped", detail="being sent by another run"
-                )
-            return DigestOutcome(
-                subscription.id,
-                subscription.email,
-                key,
-                "stuck",
-                message_id=existing.message_id,
-                detail=(
-                    f"delivery {existing.id} stopped between sending and recording: check the mail log for "
-                    f"{existing.message_id}, then `cercabandi digest resolve {existing.id} --sent` or `--resend`"
-                ),
-            )
+        done = _already_handled(session, subscription, key)
+        if done is not None:
+            return done
         inputs = _gather(session, subscription, snapshot, now=now, settings=settings)
     digest = _build(inputs, now=now, settings=settings, period=key)
     if digest.is_empty:
@@ -249,6 +231,28 @@ def _one(
         )
     finally:
         claims.release(token)
+
+
+def _already_handled(session: Session, subscription: Subscription, key: str) -> DigestOutcome | None:
+    """The outcome when this period's delivery is final or being sent (skipped), or interrupted (stuck)."""
+    existing = get_delivery(session, subscription.id, key)
+    if existing is not None and existing.status in FINAL_STATES:
+        return DigestOutcome(subscription.id, subscription.email, key, "skipped", detail=f"already {existing.status}")
+    if existing is None or existing.status != "sending":
+        return None
+    if claims.is_live(existing.claimed_by, existing.claimed_at, wall_now=utcnow()):
+        return DigestOutcome(subscription.id, subscription.email, key, "skipped", detail="being sent by another run")
+    return DigestOutcome(
+        subscription.id,
+        subscription.email,
+        key,
+        "stuck",
+        message_id=existing.message_id,
+        detail=(
+            f"delivery {existing.id} stopped between sending and recording: check the mail log for "
+            f"{existing.message_id}, then `cercabandi digest resolve {existing.id} --sent` or `--resend`"
+        ),
+    )
 
 
 def _send_claimed(

@@ -56,6 +56,7 @@ COMMAND_MODULES = (
     "digest",
     "subscriptions",
     "eval",
+    "shortlist",
     "bench",
     "web",
     "users",

@@ -19,9 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cercabandi.core.models import FundingCall, GateResult, Project
-from cercabandi.core.vocab import ApplicantType, CallStatus, TerritoryScope
+from cercabandi.core.vocab import FUNDING_INSTRUMENTS, ApplicantType, CallStatus, TerritoryScope
 
-GATES = ("status", "applicant", "territory", "budget")
+GATES = ("status", "instrument", "applicant", "territory", "budget")
 
 
 def _day(value: datetime) -> str:
@@ -47,6 +47,15 @@ def status_gate(call: FundingCall, now: datetime) -> GateResult:
     )
 
 
+def instrument_gate(call: FundingCall) -> GateResult:
+    """Only funding (grants, loans, prizes) is offered to projects; tenders, lists, sponsor searches are not."""
+    label = call.instrument.value
+    why = f" ({call.instrument_reason})" if call.instrument_reason else ""
+    if call.instrument in FUNDING_INSTRUMENTS:
+        return GateResult(gate="instrument", passed=True, reason=f"a funding call: {label}{why}")
+    return GateResult(gate="instrument", passed=False, reason=f"not a funding call: {label}{why}")
+
+
 def applicant_gate(call: FundingCall, project: Project) -> GateResult:
     if not call.applicant_types:
         return GateResult(gate="applicant", passed=None, reason="eligible applicants not stated")
@@ -66,6 +75,9 @@ def applicant_gate(call: FundingCall, project: Project) -> GateResult:
 
 def territory_gate(call: FundingCall, project: Project) -> GateResult:
     scope = call.territory.scope
+    if call.territory.excludes_us:
+        places = ", ".join(call.territory.provinces) or call.territory.text or scope.value
+        return GateResult(gate="territory", passed=False, reason=f"call limited to {scope.value}: {places}")
     if scope is not TerritoryScope.COMUNI:
         return GateResult(gate="territory", passed=True, reason=f"call covers {scope.value}")
     if not project.comuni:
@@ -103,6 +115,7 @@ def check_gates(call: FundingCall, project: Project, now: datetime) -> list[Gate
     """Every gate for one pair, in ``GATES`` order."""
     return [
         status_gate(call, now),
+        instrument_gate(call),
         applicant_gate(call, project),
         territory_gate(call, project),
         budget_gate(call, project),
@@ -117,11 +130,20 @@ def unknowns(gates: Sequence[GateResult]) -> list[str]:
     return [g.reason for g in gates if g.passed is None]
 
 
+def _offered(call: FundingCall, now: datetime) -> bool:
+    """The gates that do not depend on the project: status, instrument, a territory that includes us."""
+    return (
+        call.status(now) is not CallStatus.CLOSED
+        and call.instrument in FUNDING_INSTRUMENTS
+        and not call.territory.excludes_us
+    )
+
+
 @dataclass
 class GateTable:
     """The gates of every call as arrays, so a project's eligibility is a few numpy operations."""
 
-    status_ok: NDArray[np.bool_]
+    status_ok: NDArray[np.bool_]  # open or forthcoming, a funding instrument, not for other places only
     applicants: NDArray[np.bool_]  # calls x applicant types; a row of False = not stated
     stated: NDArray[np.bool_]
     limited: NDArray[np.bool_]  # territory limited to a list of comuni
@@ -137,7 +159,7 @@ class GateTable:
             for t in call.applicant_types:
                 applicants[i, types.index(t)] = True
         return cls(
-            status_ok=np.array([call.status(now) is not CallStatus.CLOSED for call in calls], dtype=bool),
+            status_ok=np.array([_offered(call, now) for call in calls], dtype=bool),
             applicants=applicants,
             stated=np.asarray(applicants.any(axis=1), dtype=bool),
             limited=np.array([c.territory.scope is TerritoryScope.COMUNI for c in calls], dtype=bool),

@@ -34,6 +34,9 @@ class Draft:
     issuer: str | None = None
     programme: str | None = None
     instrument: Instrument = Instrument.GRANT
+    instrument_reason: str | None = None
+    url: str | None = None  # the page to read, when not the raw record's url
+    data_url: str | None = None
     applicant_types: set[ApplicantType] = field(default_factory=set)
     applicants_text: str | None = None
     territory: Territory | None = None
@@ -125,6 +128,7 @@ def _build(draft: Draft, *, first_seen: datetime, last_seen: datetime) -> Fundin
             level=draft.level,
             programme=draft.programme,
             instrument=draft.instrument,
+            instrument_reason=draft.instrument_reason,
             applicant_types=sorted(draft.applicant_types),
             applicants_text=draft.applicants_text,
             territory=draft.territory or Territory(scope=draft.default_territory),
@@ -136,7 +140,8 @@ def _build(draft: Draft, *, first_seen: datetime, last_seen: datetime) -> Fundin
             grant_min=draft.grant_min,
             grant_max=draft.grant_max,
             cofinancing_rate=draft.cofinancing_rate,
-            url=raw.url,
+            url=draft.url or raw.url,
+            data_url=draft.data_url,
             attachments=draft.attachments,
             first_seen=first_seen,
             last_seen=last_seen,

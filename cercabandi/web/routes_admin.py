@@ -7,16 +7,19 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cercabandi.core.themes import THEMES
 from cercabandi.core.vocab import Frequency, Role, label_it
 from cercabandi.db.models import Comune, Project, User
 from cercabandi.db.repo import lists as lists_repo
-from cercabandi.db.repo import verdicts as verdicts_repo
 from cercabandi.db.repo.subscriptions import (
+    DEFAULT_MIN_SCORE,
     EMAIL_RE,
     MAX_ITEM_CAP,
     SubscriptionError,
+    UnknownThemes,
     create_subscription,
     list_subscriptions,
+    resolve_themes,
 )
 from cercabandi.db.repo.subscriptions import set_active as set_subscription_active
 from cercabandi.db.repo.users import (
@@ -171,7 +174,9 @@ def subscriptions_page(
             "comuni_names": comuni,
             "comuni": [c for c, n_projects, _ in lists_repo.list_comuni(db) if n_projects],
             "frequencies": [(Frequency.DAILY.value, "Giornaliera"), (Frequency.WEEKLY.value, "Settimanale")],
-            "themes": verdicts_repo.known_tags(db),
+            "themes": list(THEMES.values()),
+            "theme_labels": THEMES,
+            "default_min_score": DEFAULT_MIN_SCORE,
         },
         user=user,
     )
@@ -187,7 +192,7 @@ def subscriptions_create(
     themes: str = Form(""),
     projects: str = Form(""),
     item_cap: int = Form(20),
-    min_score: float = Form(0.0),
+    min_score: float = Form(DEFAULT_MIN_SCORE),
     user: User = Depends(require(Role.STAFF)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -209,6 +214,11 @@ def subscriptions_create(
         problems.append(f"Il numero massimo di voci deve essere tra 1 e {MAX_ITEM_CAP}.")
     if not 0.0 <= min_score <= 1.0:
         problems.append("Il punteggio minimo deve essere tra 0 e 1.")
+    theme_values = [t.strip() for t in themes.split(",") if t.strip()]
+    try:
+        resolve_themes(db, theme_values)
+    except UnknownThemes as exc:
+        problems.append(f"Temi sconosciuti: {', '.join(exc.unknown)}. Temi validi: {', '.join(THEMES.values())}.")
     if not problems:
         try:
             create_subscription(
@@ -217,7 +227,7 @@ def subscriptions_create(
                 now=now(request),
                 name=name,
                 comuni=comuni,
-                themes=[t.strip().lower() for t in themes.split(",") if t.strip()],
+                themes=theme_values,
                 projects=project_ids,
                 frequency=frequency,
                 item_cap=item_cap,

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cercabandi.core.vocab import CallStatus, label_it
+from cercabandi.core.vocab import FUNDING_INSTRUMENTS, CallStatus, Instrument, label_it
 from cercabandi.db.models import Call, MatchRow
 from cercabandi.db.repo.status import sql_status
 from cercabandi.web.render import GATE_LABELS
@@ -52,6 +52,15 @@ class CallView:
     @property
     def title(self) -> str:
         return self.call.title
+
+    @property
+    def not_funding(self) -> str | None:
+        """The label of a call that is not funding (a tender, a list...): never offered to projects, marked."""
+        try:
+            instrument = Instrument(str(self.data.get("instrument") or Instrument.GRANT))
+        except ValueError:
+            return None
+        return None if instrument in FUNDING_INSTRUMENTS else label_it(instrument)
 
     @property
     def url(self) -> str | None:
@@ -202,6 +211,8 @@ UNKNOWN_IT = (
 GATE_IT: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = {
     ("status", True): (("forthcoming", "Bando in apertura"), ("", "Bando aperto")),
     ("status", False): (("", "Bando chiuso"),),
+    ("instrument", True): (("", "È un finanziamento (contributo, prestito o premio)"),),
+    ("instrument", False): (("", "Non è un finanziamento (gara, elenco, sponsor o selezione di personale)"),),
     ("applicant", True): (("", "Il proponente è tra i soggetti ammessi"),),
     ("applicant", False): (("", "Il proponente non è tra i soggetti ammessi"),),
     ("territory", True): (("", "Il territorio del bando comprende il comune"),),

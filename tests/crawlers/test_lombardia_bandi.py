@@ -90,7 +90,9 @@ def test_detail_fields_match_expected_output(make_spider: Any) -> None:
 def test_long_closed_calls_get_no_detail_but_still_an_item(make_spider: Any) -> None:
     _, items = _crawl(make_spider)
     old = validate_item(next(i for i in items if i.native_id == "RLO12019009999"))
-    assert old.url == lb.record_url("RLO12019009999")
+    # a page a person can read, the open-data record kept apart
+    assert old.url == "https://www.bandi.regione.lombardia.it/servizi/servizio/agevolazioni/RLO12019009999"
+    assert old.extra["data_url"] == lb.record_url("RLO12019009999")
     assert [d.model_dump() for d in old.dates] == [
         {"label": "opening", "value": "2019-01-10T00:00:00.000"},
         {"label": "deadline", "value": "2019-03-10T00:00:00.000"},

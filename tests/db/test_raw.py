@@ -95,8 +95,7 @@ def test_items_read_by_the_generic_fallback_make_the_run_degraded(
     """Issue #15: a source living on the fallback is 'degraded' on the dashboard and in the digest footer."""
     from zoneinfo import ZoneInfo
 
-    from cercabandi.db.repo.browse import source_health
-
+    from cercabandi.db.repo.dashboard import source_health
     from cercabandi.digest.gather import source_alerts
 
     raw.sync_sources(session)

@@ -14,6 +14,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
 from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy.orm import Session, sessionmaker
 
+from cercabandi.core.models import FundingCall
 from cercabandi.db.models import (
     Call,
     CallVersion,
@@ -99,9 +100,11 @@ def funding_call(
         "budget_total": None,
         "grant_max": None,
         "cofinancing_rate": None,
+        "first_seen": "2026-01-01T00:00:00Z",
+        "last_seen": "2026-01-01T00:00:00Z",
     }
     data.update(extra)
-    return data
+    return FundingCall.model_validate(data).model_dump(mode="json")  # what db/repo stores: a canonical dump
 
 
 def add_call(session: Session, data: dict[str, Any], *, now: datetime, canonical_id: str | None = None) -> Call:

@@ -116,6 +116,28 @@ def test_comuni_are_resolved_tolerantly_with_suggestions(data_dir: Path) -> None
     assert wrong.exit_code == 2 and "did you mean Sesto San Giovanni" in wrong.output.replace("\n", " ")
 
 
+def test_themes_are_taken_in_italian_refused_when_unknown_and_said_in_italian(data_dir: Path) -> None:
+    wrong = runner.invoke(app, ["subscriptions", "add", "a@b.it", "--theme", "rigenerazione urbanistica"])
+    assert wrong.exit_code == 2
+    said = " ".join(wrong.output.split())
+    assert "unknown theme 'rigenerazione urbanistica'" in said and "Rigenerazione urbana (urban_regeneration)" in said
+    ok = runner.invoke(app, ["subscriptions", "add", "ufficio@comune.rho.mi.it", "--theme", "Sport"])
+    assert ok.exit_code == 0, ok.output
+    assert "Sport" in runner.invoke(app, ["subscriptions", "list"]).output
+    engine = make_engine(f"sqlite:///{data_dir / 'cercabandi.sqlite3'}")
+    with session_factory(engine)() as s:
+        sub = s.scalars(select(Subscription)).one()
+        assert (sub.themes, sub.min_score) == (["sport"], 0.1)
+    engine.dispose()
+    preview = runner.invoke(app, ["digest", "preview", "1"])
+    assert "Subject: Bandi per il tema Sport: 1 nuovo bando" in preview.output  # the project has theme "sport"
+    urban = runner.invoke(app, ["subscriptions", "update", "1", "--theme", "rigenerazione URBANA"])
+    assert urban.exit_code == 0, urban.output
+    with session_factory(engine)() as s:
+        assert s.scalars(select(Subscription)).one().themes == ["urban_regeneration"]
+    engine.dispose()
+
+
 class _HoldingMailbox(Mailbox):
     """Keeps the first message in DATA until told to let go: a send that is slow to finish."""
 

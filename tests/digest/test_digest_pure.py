@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from digest_samples import CALLS, NOW, VERSIONS, staff_inputs
+from digest_samples import CALLS, NOW, VERSIONS, sample_settings, staff_inputs
 
 from cercabandi.core.vocab import ReviewTag
 from cercabandi.digest.build import build_digest, period_key, reminder_threshold
 from cercabandi.digest.changes import describe_changes
-from cercabandi.digest.model import DeadlineFact, item_key
+from cercabandi.digest.model import CallFacts, DeadlineFact, DigestInputs, MatchFact, item_key
 from cercabandi.digest.reasons import explain
+from cercabandi.digest.render import render_digest
 from cercabandi.digest.tokens import (
     FEEDBACK_MAX_AGE_DAYS,
     TokenError,
@@ -275,3 +276,68 @@ def test_publisher_text_is_escaped_and_only_web_links_are_kept() -> None:
     assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
     assert "javascript:" not in rendered.html and "javascript:" not in rendered.text
     assert rendered.ics is not None and b"javascript:" not in rendered.ics
+
+
+def _new_match_inputs(days_and_scores: list[tuple[int, float]], *, cap: int) -> DigestInputs:
+    """One call per (days to its deadline, score), each matched to one project, nothing told yet."""
+    calls, matches = {}, []
+    for i, (days, score) in enumerate(days_and_scores):
+        call_id = f"test:c{i}"
+        calls[call_id] = CallFacts(
+            id=call_id,
+            title=f"Bando {i}",
+            url="https://example.org",
+            level="regional",
+            deadlines=(DeadlineFact(at=NOW + timedelta(days=days, hours=2)),),
+        )
+        matches.append(
+            MatchFact(
+                call_id=call_id,
+                project_id=f"P{i}",
+                project_title=f"Progetto {i}",
+                comuni=tuple(f"Comune {n}" for n in range(133)),
+                score=score,
+            )
+        )
+    return DigestInputs(
+        subscription_id=1,
+        email="a@b.it",
+        name=None,
+        scope_label="tutto",
+        item_cap=cap,
+        calls=calls,
+        matches=tuple(matches),
+        versions=(),
+        interest_calls=(),
+        told_calls=frozenset(),
+        sent_keys=frozenset(),
+    )
+
+
+def test_new_calls_closing_soon_come_first_and_the_cap_never_drops_them() -> None:
+    # scores favour the calls closing late; before, the cut kept those and dropped today's deadline
+    inputs = _new_match_inputs([(90, 0.9), (0, 0.1), (200, 0.8), (10, 0.2), (5, 0.15)], cap=2)
+    digest = build_digest(inputs, now=NOW, tz=ROME, period="p")
+    assert [(e.call.title, e.days_left) for e in digest.new] == [("Bando 1", 0), ("Bando 4", 5), ("Bando 3", 10)]
+    assert digest.omitted == 2
+    assert (digest.totals.closing_soon, digest.totals.new, digest.totals.changed) == (3, 5, 0)
+    roomy = build_digest(replace(inputs, item_cap=20), now=NOW, tz=ROME, period="p")
+    assert [e.call.title for e in roomy.new] == ["Bando 1", "Bando 4", "Bando 3", "Bando 0", "Bando 2"]
+
+
+def test_the_digest_opens_with_a_summary_and_collapses_long_lists_of_comuni() -> None:
+    inputs = _new_match_inputs([(90, 0.9), (0, 0.1), (200, 0.8)], cap=2)
+    rendered = render_digest(build_digest(inputs, now=NOW, tz=ROME, period="p"), settings=sample_settings(), now=NOW)
+    head = rendered.text.split("==", 1)[0]
+    assert "- 1 bando in scadenza entro 14 giorni\n- 3 nuove opportunità\n- 0 bandi modificati" in head
+    assert "Progetto 1 (tutti i 133 comuni)" in rendered.text and "Comune 7" not in rendered.text
+    assert "scade oggi" in rendered.text
+    assert "Altri 1 bandi non sono in questa e-mail" in rendered.text
+    assert "elenco completo: https://cercabandi.cittametropolitana.mi.it/calls?status=open" in rendered.text
+    assert "elenco completo</a>" in rendered.html
+
+
+def test_a_digest_of_forty_urgent_calls_stays_under_100_kb() -> None:
+    inputs = _new_match_inputs([(i % 14, 0.5) for i in range(60)], cap=20)
+    rendered = render_digest(build_digest(inputs, now=NOW, tz=ROME, period="p"), settings=sample_settings(), now=NOW)
+    assert len(rendered.html.encode()) < 100 * 1024

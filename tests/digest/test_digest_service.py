@@ -62,7 +62,8 @@ def test_each_recipient_gets_its_own_digest(world: World, settings: Settings, ma
         "perché: parole in comune: impianti sportivi, periferie; verificati: soggetto ammissibile, territorio" in text
     )
     assert "da verificare: importi da verificare; dotazione non indicata dal bando" in text
-    assert "Scheda in cercabandi: https://cercabandi.example.it/app/calls/it_incentivi%3ASPORT-PERIFERIE" in text
+    # one link per call: the publisher's page (the web application's page only for projects not listed)
+    assert "\r\n   https://example.org/it_incentivi/SPORT-PERIFERIE\r\n" in text and "Scheda in cercabandi" not in text
     assert "Ministero dell'Interno - DAIT finanza locale: ultima raccolta non riuscita il 21/11/2026" in text
     assert "Fondazione Cariplo: nessuna novità da 95 giorni" in text
     assert "Regione Lombardia" not in text[text.index("Fonti da controllare") :]
@@ -133,8 +134,10 @@ def test_next_day_holds_only_news_and_an_empty_digest_is_not_sent(
     assert changed["To"] == STAFF_EMAIL
     assert changed["Subject"].startswith("Bandi per tutta la Città metropolitana: 1 bando modificato")
     text, _, _ = parts(changed)
-    assert "- scadenza spostata dal 21/01 al 18/03" in text
-    assert "- dotazione aumentata da € 3.000.000 a € 4.500.000" in text
+    assert (
+        "Cosa è cambiato: scadenza spostata dal 21/01 al 18/03; dotazione aumentata da € 3.000.000 a € 4.500.000"
+        in text
+    )
     assert "Sport e Periferie" not in text  # already told
 
 

@@ -6,8 +6,8 @@ import itertools
 from datetime import datetime
 from decimal import Decimal
 
-from cercabandi.core.models import FundingCall, Project
-from cercabandi.core.vocab import ApplicantType
+from cercabandi.core.models import FundingCall, Project, Territory
+from cercabandi.core.vocab import ApplicantType, Instrument, TerritoryScope
 from cercabandi.matching.gates import GateTable, check_gates, passes, unknowns
 
 
@@ -77,3 +77,49 @@ def test_gate_table_agrees_with_the_explained_gates(
         project = make_project(f"p{i}", "x", proponent_type=ptype, comuni=comuni, estimated_cost=cost)
         expected = [passes(check_gates(c, project, now)) for c in calls]
         assert table.eligible(project).tolist() == expected, (ptype, comuni, cost)
+
+
+def _elsewhere_and_not_funding(make_call) -> list[FundingCall]:  # type: ignore[no-untyped-def]
+    return [
+        make_call("puglia", "Incentivi Puglia", territory=Territory(scope=TerritoryScope.OTHER_REGIONS, text="Puglia")),
+        make_call(
+            "mantova",
+            "Servizi Integrativi - Prov. Mantova",
+            territory=Territory(scope=TerritoryScope.PROVINCES, provinces=["MN"]),
+        ),
+        make_call(
+            "milano_cremona",
+            "Eventi calamitosi - Città metropolitana di Milano e province di Cremona e Mantova",
+            territory=Territory(scope=TerritoryScope.PROVINCES, provinces=["CR", "MI", "MN"]),
+        ),
+        make_call("consip", "Accordo quadro CONSIP", instrument=Instrument.PROCUREMENT, instrument_reason="title"),
+        make_call("sponsor", "Ricerca di sponsor", instrument=Instrument.SPONSORSHIP),
+        make_call("prestito", "Fondo rotativo", instrument=Instrument.LOAN),
+    ]
+
+
+def test_calls_for_other_regions_or_provinces_are_never_offered(make_call, make_project, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    puglia, mantova, milano_cremona = _elsewhere_and_not_funding(make_call)[:3]
+    for project in (make_project("a", "x"), make_project("b", "x", comuni=[])):
+        assert _gate(puglia, project, now, "territory").passed is False
+        failed = _gate(mantova, project, now, "territory")
+        assert failed.passed is False and "MN" in failed.reason
+        assert _gate(milano_cremona, project, now, "territory").passed is True  # ours is among them
+
+
+def test_only_funding_instruments_are_offered(make_call, make_project, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    consip, sponsor, loan = _elsewhere_and_not_funding(make_call)[3:]
+    project = make_project("a", "x")
+    refused = _gate(consip, project, now, "instrument")
+    assert refused.passed is False and "procurement" in refused.reason and "title" in refused.reason
+    assert _gate(sponsor, project, now, "instrument").passed is False
+    assert _gate(loan, project, now, "instrument").passed is True
+
+
+def test_gate_table_agrees_on_territory_and_instrument(make_call, make_project, now: datetime, places) -> None:  # type: ignore[no-untyped-def]
+    calls = _elsewhere_and_not_funding(make_call)
+    table = GateTable.build(calls, now)
+    for comuni in ([places["rho"]], []):
+        project = make_project("p", "x", comuni=comuni)
+        assert table.eligible(project).tolist() == [passes(check_gates(c, project, now)) for c in calls]
+        assert table.eligible(project).tolist() == [False, False, True, False, False, True]

@@ -36,7 +36,7 @@ def test_ranks_the_right_call_first_and_explains_it(matcher: Matcher, make_proje
     assert matches[0].call_id == "test:nidi" and matches[0].rank == 1
     assert [m.rank for m in matches] == list(range(1, len(matches) + 1))
     assert any("asil" in t.term or "nido" in t.term for t in matches[0].terms)
-    assert {g.gate for g in matches[0].gates} == {"status", "applicant", "territory", "budget"}
+    assert {g.gate for g in matches[0].gates} == {"status", "instrument", "applicant", "territory", "budget"}
     assert "grant range not stated" in matches[0].unknowns
 
 

@@ -13,6 +13,7 @@ from cercabandi.core.models import Attachment, Labelled, RawCall
 from cercabandi.core.sources import SOURCES
 from cercabandi.core.vocab import PUBLIC_BODIES, ApplicantType, CallStatus, Instrument, Level, TerritoryScope
 from cercabandi.normalise import NormalisationError, normalise_record
+from cercabandi.normalise.dates import ROME
 from cercabandi.normalise.mappers import MAPPERS
 
 A = ApplicantType
@@ -453,3 +454,112 @@ def test_publication_date_is_never_a_deadline(now: datetime) -> None:
         now,
     )
     assert call.deadlines == []
+
+
+def test_eu_sedia_cascade_deadline_keeps_the_organisers_wall_clock(now: datetime) -> None:
+    """SEDIA writes a cascade call's "14/02 23:59" as 23:59+0000: it is 23:59 in Brussels, not 00:59 the next day."""
+    cascade = run(
+        raw(
+            "eu_sedia",
+            native_id="cascade-14704",
+            title="Open call",
+            extra={"type": "8", "project_acronym": "X"},
+            dates=[L("deadline", "2027-02-14T23:59:00.000+0000")],
+        ),
+        now,
+    )
+    rome = cascade.deadlines[0].at.astimezone(ROME)
+    assert (rome.day, rome.hour, rome.minute) == (14, 23, 59)
+    topic = run(
+        raw(
+            "eu_sedia",
+            native_id="T-2",
+            title="T",
+            extra={"type": "1"},
+            dates=[L("deadline", "2027-02-14T16:00:00.000+0000")],
+        ),
+        now,
+    )
+    assert topic.deadlines[0].at == utc(2027, 2, 14, 16, 0)  # a topic's time is UTC as written
+
+
+def test_lombardia_links_the_bandi_online_page_and_keeps_the_data_record_apart(now: datetime) -> None:
+    data_url = "https://www.dati.lombardia.it/resource/bukx-h2uy.json?codice_bando=RLW12025050846"
+    row = {"codice_bando": "RLW12025050846", "titolo_bando": "Bando", "tipo_strumento": "Bando"}
+    stored = run(raw("lombardia_bandi", native_id="RLW12025050846", url=data_url, payload=row, title="Bando"), now)
+    assert stored.url == "https://www.bandi.regione.lombardia.it/servizi/servizio/agevolazioni/RLW12025050846"
+    assert stored.data_url == data_url
+    page = "https://www.bandi.regione.lombardia.it/servizi/servizio/bandi/dettaglio/x/bando-RLW1"
+    crawled = run(raw("lombardia_bandi", native_id="RLW1", url=page, title="Bando", extra={"data_url": data_url}), now)
+    assert (crawled.url, crawled.data_url) == (page, data_url)
+
+
+@pytest.mark.parametrize(
+    ("native_id", "title", "provinces"),
+    [
+        ("PR_MN_42025049883", "Servizi Integrativi - Prov. Mantova", ["MN"]),
+        ("RLY12024040784", "Eventi calamitosi - Città metropolitana di Milano e province di Cremona e Mantova", None),
+        ("RLX1", "Dote Impresa Collocamento Mirato Asse II - Provincia di Monza e della Brianza", ["MB"]),
+        ("RLD12021018243", "Protezione Famiglia Emergenza COVID 19 - Province di Lecco e MonzaBrianza", ["LC", "MB"]),
+        ("PR_MI_42025049900", "Servizi Integrativi - Città metropolitana di Milano", ["MI"]),
+        ("RLX2", "Bando Spazi Comuni 2026", None),
+    ],
+)
+def test_lombardia_provincial_calls_are_limited_to_their_provinces(
+    now: datetime, native_id: str, title: str, provinces: list[str] | None
+) -> None:
+    call = run(raw("lombardia_bandi", native_id=native_id, title=title, territory="Lombardia"), now)
+    if native_id == "RLY12024040784":
+        assert call.territory.provinces == ["CR", "MI", "MN"] and not call.territory.excludes_us
+    elif provinces is None:
+        assert call.territory.scope is TerritoryScope.LOMBARDIA
+    else:
+        assert call.territory.scope is TerritoryScope.PROVINCES and call.territory.provinces == provinces
+        assert call.territory.excludes_us is (provinces != ["MI"])
+
+
+@pytest.mark.parametrize(
+    ("title", "extra", "body", "instrument"),
+    [
+        ("Accordo quadro CONSIP per la fornitura di PC", {}, "", Instrument.PROCUREMENT),
+        (
+            "AVVISO PUBBLICO per la formazione di un elenco di avvocate e avvocati esperti in diritto antidiscriminatorio",
+            {"tipo_strumento": "Manifestazione di Interesse"},
+            "",
+            Instrument.LIST,
+        ),
+        ("Ricerca di sponsor per la stagione culturale", {}, "", Instrument.SPONSORSHIP),
+        ("Avviso pubblico per l'assunzione a tempo indeterminato di un Avvocato", {}, "", Instrument.RECRUITMENT),
+        ("Contributi per l'assunzione di persone con disabilità", {}, "", Instrument.GRANT),
+        ("Fondo rotativo per le imprese", {}, "", Instrument.LOAN),
+        ("Premio Lombardia è ricerca", {}, "", Instrument.PRIZE),
+        (
+            "Servizi di pulizia",
+            {},
+            "Procedura aperta per l'affidamento del servizio di pulizia.",
+            Instrument.PROCUREMENT,
+        ),
+        ("Bando Spazi Comuni 2026", {"tipo_strumento": "Bando"}, "Contributi ai comuni.", Instrument.GRANT),
+    ],
+)
+def test_every_call_gets_an_instrument_and_the_reason(
+    now: datetime, title: str, extra: dict[str, str], body: str, instrument: Instrument
+) -> None:
+    call = run(raw("lombardia_bandi", native_id="RLX9", title=title, extra=extra, body=body), now)
+    assert call.instrument is instrument
+    assert call.instrument_reason
+
+
+def test_eu_pre_commercial_procurement_and_cascade_open_calls_are_funding(now: datetime) -> None:
+    pcp = run(raw("eu_sedia", native_id="PCP", title="De-risking fuels through pre-commercial procurement"), now)
+    cascade = run(
+        raw(
+            "eu_sedia",
+            native_id="cascade-9",
+            title="RESIST II OPEN CALL",
+            body="Funding for procurement of tools.",
+            extra={"type": "8"},
+        ),
+        now,
+    )
+    assert (pcp.instrument, cascade.instrument) == (Instrument.GRANT, Instrument.GRANT)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cercabandi.db.models import Subscription, User
+from cercabandi.db.repo.subscriptions import DEFAULT_MIN_SCORE
 from tests.web.conftest import csrf_of, login
 from tests.web.seed import PASSWORD
 
@@ -183,9 +184,10 @@ def test_staff_manage_subscriptions(as_user: Callable[[str], TestClient], web_se
             0.3,
             True,
         )
-        assert sorted(sub.themes) == ["giovani", "rigenerazione urbana"]
+        assert sorted(sub.themes) == ["urban_regeneration", "youth"]  # the catalogue's slugs, so projects are found
     page = client.get("/subscriptions").text
     assert "referente@comune.rho.mi.it" in page and "Rho" in page and "Legnano" in page and "0.30" in page
+    assert "Temi: Rigenerazione urbana, Giovani" in page and "urban_regeneration" not in page
     client.post(f"/subscriptions/{sub.id}", data={"csrf_token": token, "action": "deactivate"})
     with web_sessions() as session:
         stored = session.get(Subscription, sub.id)
@@ -218,6 +220,26 @@ def test_bad_subscriptions_are_explained_and_not_stored(
         assert message in page
     with web_sessions() as session:
         assert session.scalar(select(Subscription)) is None
+
+
+def test_an_unknown_theme_is_refused_with_the_valid_ones(
+    as_user: Callable[[str], TestClient], web_sessions: sessionmaker[Session]
+) -> None:
+    client = as_user("marco")
+    token = csrf_of(client.get("/subscriptions").text)
+    form = {"csrf_token": token, "email": "a@comune.rho.mi.it", "themes": "rigenerazione urbanistica"}
+    client.post("/subscriptions", data=form)
+    page = client.get("/subscriptions").text
+    assert "Temi sconosciuti: rigenerazione urbanistica. Temi validi: Rigenerazione urbana, Abitare sociale" in page
+    with web_sessions() as session:
+        assert session.scalar(select(Subscription)) is None
+
+
+def test_the_form_offers_the_same_default_minimum_score_as_the_cli(as_user: Callable[[str], TestClient]) -> None:
+    page = as_user("marco").get("/subscriptions").text
+    assert f'name="min_score" type="number" min="0" max="1" step="0.05" value="{DEFAULT_MIN_SCORE}"' in page
+    assert DEFAULT_MIN_SCORE == 0.1
+    assert '<option value="Rigenerazione urbana">' in page  # themes offered by their Italian labels
 
 
 def test_volunteer_cannot_manage_subscriptions(as_user: Callable[[str], TestClient]) -> None:

@@ -160,3 +160,16 @@ def test_digest_links_with_quoted_ids_open_the_call(giulia: TestClient, web_sess
         page = giulia.get(f"/calls/{quote(call_id, safe='')}")  # what the digest puts in its e-mails
         assert page.status_code == 200, call_id
     assert "Misura con barre" in giulia.get(f"/calls/{quote(fc.id, safe='')}").text
+
+
+def test_calls_that_are_not_funding_stay_listed_and_are_marked(giulia: TestClient, web_sessions) -> None:  # type: ignore[no-untyped-def]
+    from cercabandi.db.models import Call
+
+    with web_sessions() as session, session.begin():
+        row = session.get(Call, REGEN)
+        row.data = {**row.data, "instrument": "procurement", "instrument_reason": "title says 'accordo quadro'"}
+    listed = giulia.get("/calls").text
+    assert re.search(r'RLO12026034567">[^<]+</a> <span class="chip"[^>]*>Appalto / gara</span>', listed)
+    assert listed.count('class="chip" title="Non è un finanziamento') == 1  # only that one
+    page = giulia.get(f"/calls/{REGEN}").text
+    assert "Appalto / gara: non è un finanziamento, quindi non viene proposto ai progetti." in page

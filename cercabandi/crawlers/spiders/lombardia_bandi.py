@@ -28,12 +28,13 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from cercabandi.core.models import Attachment, Labelled, RawCall
+from cercabandi.core.sources import LOMBARDIA_DATA_INDEX, bandi_online_page
 from cercabandi.core.vocab import AmountLabel, DateLabel
 from cercabandi.crawlers.base import LISTED, CercabandiSpider, labelled, raw_call
 from cercabandi.crawlers.fallback import FALLBACK, GenericReading, count_fallback, read_generic
 from cercabandi.crawlers.textfacts import amount_facts, date_facts, node_text
 
-INDEX_URL = "https://www.dati.lombardia.it/resource/bukx-h2uy.json"
+INDEX_URL = LOMBARDIA_DATA_INDEX
 SITE = "https://www.bandi.regione.lombardia.it"
 SITEMAP_URL = f"{SITE}/sitemap.xml"
 DETAIL_PATH = "/servizi/servizio/bandi/dettaglio/"
@@ -52,7 +53,7 @@ def index_url(offset: int) -> str:
 
 
 def record_url(code: str) -> str:
-    """The open-data record of a call: its address when Bandi Online's page is unknown."""
+    """The open-data record of a call (kept as ``extra["data_url"]``; the call's url is a page to read)."""
     return f"{INDEX_URL}?{urlencode({'codice_bando': code})}"
 
 
@@ -220,13 +221,14 @@ def build_call(
         if row.get(key) not in (None, "")
     }
     extra.update(note or {})
+    extra["data_url"] = record_url(code)
     if page is not None:
         closing_line = _date_line(page, "chiusura")
         if closing_line:
             extra["closing_text"] = closing_line
     return raw_call(
         source="lombardia_bandi",
-        url=detail_url if page is not None and detail_url else record_url(code),
+        url=detail_url if page is not None and detail_url else bandi_online_page(code),
         fetched_at=fetched_at,
         native_id=code,
         title=_clean(row.get("titolo_bando")),

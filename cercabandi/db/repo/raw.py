@@ -118,6 +118,12 @@ def latest_records(session: Session, source_id: str) -> dict[str, dict[str, Any]
     return {native_id: record for native_id, record in rows}
 
 
+def raw_call_of(session: Session, raw_record_id: int | None) -> RawCall | None:
+    """The raw call a stored record holds (None when the id is unknown)."""
+    row = session.get(RawRecord, raw_record_id) if raw_record_id is not None else None
+    return RawCall.model_validate(row.record) if row is not None else None
+
+
 def write_known_state(session: Session, source_id: str, path: Path) -> Path:
     """Write ``{native_id: last record}`` for a spider's ``known`` argument."""
     path.parent.mkdir(parents=True, exist_ok=True)

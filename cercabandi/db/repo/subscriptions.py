@@ -22,16 +22,28 @@ from sqlalchemy.orm import Session
 
 from cercabandi.core import claims
 from cercabandi.core.comuni import resolve_comune, suggest_comuni
+from cercabandi.core.folding import fold_words
+from cercabandi.core.themes import THEMES, theme_slug
 from cercabandi.core.vocab import Frequency
 from cercabandi.db.models import Comune, DigestDelivery, DigestSentItem, Project, Subscription
 
 EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 MAX_ITEM_CAP = 200
+DEFAULT_MIN_SCORE = 0.1  # one default for the CLI, the web form and the repository
 FINAL_STATES = ("sent", "empty")
 
 
 class SubscriptionError(ValueError):
     """Invalid subscription data, with a message a person can act on."""
+
+
+class UnknownThemes(SubscriptionError):
+    """Themes that are neither ours (slug or Italian label) nor a catalogue's own tag."""
+
+    def __init__(self, unknown: list[str]) -> None:
+        self.unknown = unknown
+        valid = "; ".join(f"{label} ({slug})" for slug, label in THEMES.items())
+        super().__init__(f"unknown theme {', '.join(repr(u) for u in unknown)}: valid themes are {valid}")
 
 
 # -------------------------------------------------------------- subscriptions
@@ -72,6 +84,28 @@ def _check_projects(session: Session, project_ids: Sequence[str]) -> list[str]:
     return wanted
 
 
+def resolve_themes(session: Session, themes: Iterable[str]) -> list[str]:
+    """Theme slugs for themes given by slug or Italian label ("rigenerazione urbana"), or a catalogue's own tag.
+
+    An unknown value is refused with the list of valid ones: a typo must not mean "nothing new" for ever.
+    """
+    wanted = [t.strip() for t in themes if t.strip()]
+    if not wanted:
+        return []
+    own = {fold_words(str(t)): str(t) for row in session.scalars(select(Project.themes)) for t in row or []}
+    found: list[str] = []
+    unknown: list[str] = []
+    for value in wanted:
+        slug = theme_slug(value) or own.get(fold_words(value))
+        if slug is None:
+            unknown.append(value)
+        else:
+            found.append(slug)
+    if unknown:
+        raise UnknownThemes(unknown)
+    return sorted(set(found))
+
+
 def _check_fields(email: str, frequency: str, item_cap: int, min_score: float) -> str:
     email = email.strip()
     if not EMAIL_RE.match(email):
@@ -96,7 +130,7 @@ def create_subscription(
     projects: Sequence[str] = (),
     frequency: str = Frequency.WEEKLY.value,
     item_cap: int = 20,
-    min_score: float = 0.0,
+    min_score: float = DEFAULT_MIN_SCORE,
 ) -> Subscription:
     """A new subscription; comuni by name or ISTAT code. Empty scopes mean everything."""
     email = _check_fields(email, frequency, item_cap, min_score)
@@ -104,7 +138,7 @@ def create_subscription(
         email=email,
         name=(name or "").strip() or None,
         comuni=resolve_comuni(session, comuni),
-        themes=sorted({t.strip() for t in themes if t.strip()}),
+        themes=resolve_themes(session, themes),
         projects=_check_projects(session, projects),
         frequency=frequency,
         language="it",
@@ -157,7 +191,7 @@ def update_subscription(
     if comuni is not None:
         row.comuni = resolve_comuni(session, comuni)
     if themes is not None:
-        row.themes = sorted({t.strip() for t in themes if t.strip()})
+        row.themes = resolve_themes(session, themes)
     if projects is not None:
         row.projects = _check_projects(session, projects)
     if frequency is not None:

@@ -6,7 +6,9 @@ import typer
 from rich.table import Table
 
 from cercabandi.core.models import utcnow
+from cercabandi.core.themes import theme_label
 from cercabandi.db.repo.subscriptions import (
+    DEFAULT_MIN_SCORE,
     SubscriptionError,
     create_subscription,
     delete_subscription,
@@ -36,13 +38,17 @@ def add_cmd(
     comune: list[str] = typer.Option(
         [], "--comune", help="Limit to projects of this comune (name or ISTAT code; repeatable)."
     ),
-    theme: list[str] = typer.Option([], "--theme", help="Limit to projects with this theme (repeatable)."),
+    theme: list[str] = typer.Option(
+        [], "--theme", help="Limit to projects with this theme, by Italian label or slug (repeatable)."
+    ),
     project: list[str] = typer.Option([], "--project", help="Always include this project id (repeatable)."),
     frequency: str = typer.Option(
         "weekly", "--frequency", help="daily or weekly (weekly: the first run of each ISO week)."
     ),
     cap: int = typer.Option(20, "--cap", help="Most calls in one digest; the rest come in the next one."),
-    min_score: float = typer.Option(0.1, "--min-score", help="Only matches with at least this score (0-1)."),
+    min_score: float = typer.Option(
+        DEFAULT_MIN_SCORE, "--min-score", help="Only matches with at least this score (0-1)."
+    ),
 ) -> None:
     """Subscribe a recipient. With no --comune/--theme/--project the digest covers everything."""
     ctx = load_context()
@@ -80,7 +86,7 @@ def list_cmd(
                 part
                 for part in (
                     f"comuni {', '.join(row.comuni)}" if row.comuni else "",
-                    f"themes {', '.join(row.themes)}" if row.themes else "",
+                    f"themes {', '.join(theme_label(t) for t in row.themes)}" if row.themes else "",
                     f"projects {', '.join(row.projects)}" if row.projects else "",
                 )
                 if part

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -75,6 +75,21 @@ def budget_overview(raw: RawCall) -> tuple[Decimal | None, Decimal | None, Decim
     return (budget or None), (min(minimums) if minimums else None), (max(maximums) if maximums else None)
 
 
+def cascade_wall_clock(draft: Draft) -> None:
+    """A cascade call's dates are the organiser's Brussels wall clock, though SEDIA writes them "+0000".
+
+    "2027-02-14T23:59:00.000+0000" is 14 February 23:59 on the project's page, not 15 February
+    00:59 in Rome: keep the digits and read them in Brussels time (Rome's clock). A bare date
+    already reads as the end of that day in Rome, and opening dates come as midnight (days).
+    """
+    draft.deadlines = [
+        Deadline(at=d.at.astimezone(UTC).replace(tzinfo=ROME), label=d.label)
+        if draft.deadline_has_time.get(d.at, False)
+        else d
+        for d in draft.deadlines
+    ]
+
+
 def map_eu_sedia(raw: RawCall, now: datetime) -> Draft:
     draft = map_generic(raw, now, SEDIA_POLICY)
     if SEDIA_CLOSED_RE.match(raw.status or ""):
@@ -99,12 +114,13 @@ def map_eu_sedia(raw: RawCall, now: datetime) -> Draft:
             for d in draft.deadlines
         ]
     if kind == "8":
+        cascade_wall_clock(draft)
         draft.issuer = raw.issuer or raw.extra.get("project_acronym") or "EU-funded project (cascade funding)"
         draft.warn("cascade call: small grants run by an EU-funded project; its own rules apply")
     if kind == "0":
         draft.reasons.append("a procurement tender (SEDIA type 0) is out of scope: the eu_sedia spider should drop it")
     if "prize" in (raw.extra.get("types_of_action") or "").lower():
-        draft.instrument = Instrument.PRIZE
+        draft.instrument, draft.instrument_reason = Instrument.PRIZE, "type of action says 'prize'"
     return draft
 
 

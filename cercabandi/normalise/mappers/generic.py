@@ -16,9 +16,9 @@ from urllib.parse import urljoin
 from cercabandi.core.models import Attachment, RawCall
 from cercabandi.core.safe_html import clean_html
 from cercabandi.core.sources import SOURCES
-from cercabandi.core.vocab import AmountLabel, ApplicantType, DateLabel, Instrument, Level, TerritoryScope
+from cercabandi.core.vocab import AmountLabel, ApplicantType, DateLabel, Level, TerritoryScope
 from cercabandi.normalise.amounts import AmountRole, find_amounts, find_cofinancing, parse_money
-from cercabandi.normalise.applicants import fold, map_applicants
+from cercabandi.normalise.applicants import map_applicants
 from cercabandi.normalise.dates import (
     DateMention,
     DateRole,
@@ -28,7 +28,8 @@ from cercabandi.normalise.dates import (
 )
 from cercabandi.normalise.draft import Draft
 from cercabandi.normalise.errors import NormalisationError
-from cercabandi.normalise.territory import detect_territory
+from cercabandi.normalise.instrument import classify_instrument
+from cercabandi.normalise.territory import detect_territory, narrow_by_title
 from cercabandi.normalise.text import clean_inline, detect_language, html_to_text, looks_like_html
 
 DEFAULT_TERRITORY = {
@@ -61,20 +62,6 @@ _BARE_AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _EPOCH_RE = re.compile(r"^\s*\d{11,14}\s*$")
-_LOAN_RE = re.compile(
-    r"\bprestit[oi]\b|\bfinanziament[oi]\s+agevolat[oi]\b|\bmutu[oi]\b|\bfondo\s+rotativo\b|\banticip[oi]\s+rimborsabil[ei]\b"
-    r"|\bloans?\b|\bprestito\s+d['’]onore\b",
-    re.IGNORECASE,
-)
-_PRIZE_RE = re.compile(r"\bprem(?:io|i)\b|\bprizes?\b|\bawards?\b|\bconcorso\s+di\s+idee\b", re.IGNORECASE)
-_GRANT_RE = re.compile(
-    r"\bcontribut[oi]\b|\bfondo\s+perduto\b|\bgrants?\b|\bsovvenzion\w*|\bvoucher\b|\bcofinanziament\w*|\bsussidi\b",
-    re.IGNORECASE,
-)
-_OTHER_RE = re.compile(
-    r"\bgaranzi[ae]\b|\bagevolazion[ei]\s+fiscal[ei]\b|\bcredito\s+d['’]imposta\b|\bguarantees?\b|\bequity\b|\bpartecipazion[ei]\s+al\s+capitale\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -118,6 +105,7 @@ def map_generic(raw: RawCall, now: datetime, policy: Policy | None = None) -> Dr
     read_amounts(draft, policy)
     read_applicants(draft, policy)
     draft.territory = detect_territory(raw.territory, default=draft.default_territory) if raw.territory else None
+    draft.territory = narrow_by_title(draft.territory, draft.title, draft.default_territory)
     read_status(draft)
     read_instrument(draft, policy)
     draft.issuer = clean_inline(raw.issuer) or policy.issuer
@@ -435,28 +423,7 @@ def read_status(draft: Draft) -> None:
         draft.rolling = True
 
 
-def instrument_from(wordings: list[str]) -> Instrument | None:
-    text = " ; ".join(w for w in wordings if w)
-    if not text:
-        return None
-    if _GRANT_RE.search(text):
-        return Instrument.GRANT  # a grant, even if a loan comes with it
-    if _LOAN_RE.search(text):
-        return Instrument.LOAN
-    if _PRIZE_RE.search(text):
-        return Instrument.PRIZE
-    if _OTHER_RE.search(text):
-        return Instrument.OTHER
-    return None
-
-
 def read_instrument(draft: Draft, policy: Policy) -> None:
     stated = [draft.raw.extra[k] for k in policy.instrument_keys if draft.raw.extra.get(k)]
-    instrument = instrument_from(stated)
-    if instrument is None:
-        title = fold(draft.title or "")
-        if _LOAN_RE.search(title):
-            instrument = Instrument.LOAN
-        elif _PRIZE_RE.search(title):
-            instrument = Instrument.PRIZE
-    draft.instrument = instrument or Instrument.GRANT
+    text = " ".join(part for part in (draft.summary, draft.body_text) if part)
+    draft.instrument, draft.instrument_reason = classify_instrument(draft.title, stated, text)

@@ -8,11 +8,14 @@ The spider's labelled fields come first; the payload is read only for what they 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from cercabandi.core.models import RawCall
-from cercabandi.core.vocab import Instrument
+from cercabandi.core.models import RawCall, Territory
+from cercabandi.core.provinces import LOMBARD_PROVINCES
+from cercabandi.core.sources import LOMBARDIA_DATA_INDEX, bandi_online_page
+from cercabandi.core.vocab import Instrument, TerritoryScope
 from cercabandi.normalise.dates import DateRole, find_dates
 from cercabandi.normalise.draft import Draft
 from cercabandi.normalise.mappers.generic import Policy, add_deadline, map_generic, set_opening
@@ -25,6 +28,8 @@ POLICY = Policy(
     issuer="Regione Lombardia",
 )
 OUT_OF_SCOPE_TYPES = ("concorsi pubblici e avvisi sul personale",)
+NOT_DOTE = (Instrument.RECRUITMENT, Instrument.PROCUREMENT, Instrument.LIST, Instrument.SPONSORSHIP)
+_PROVINCE_CODE_RE = re.compile(r"^PR_([A-Z]{2})_")
 
 
 def socrata_row(payload: Any) -> dict[str, Any]:
@@ -62,6 +67,24 @@ def map_lombardia_bandi(raw: RawCall, now: datetime) -> Draft:
         for mention in find_dates(str(row["apertura_adesione"])).mentions[:1]:
             if mention.role is not DateRole.PUBLISHED:
                 set_opening(draft, mention)
-    if "dote" in kind.lower():
-        draft.instrument = Instrument.GRANT
+    if "dote" in kind.lower() and draft.instrument not in NOT_DOTE:
+        draft.instrument, draft.instrument_reason = Instrument.GRANT, f"publisher's type says '{kind}'"
+    read_links(draft, raw)
+    draft.territory = territory_from_code(raw.native_id) or draft.territory
     return draft
+
+
+def read_links(draft: Draft, raw: RawCall) -> None:
+    """The call's page is Bandi Online's; the open-data record is kept apart as ``data_url``."""
+    draft.data_url = raw.extra.get("data_url")
+    if raw.url.startswith(LOMBARDIA_DATA_INDEX):  # raw records stored before the spider linked the page
+        draft.data_url = draft.data_url or raw.url
+        draft.url = bandi_online_page(raw.native_id)
+
+
+def territory_from_code(code: str) -> Territory | None:
+    """Bandi Online codes of provincial calls carry the province: ``PR_MN_42025049883`` is Mantova's."""
+    found = _PROVINCE_CODE_RE.match(code)
+    if found is None or found.group(1) not in LOMBARD_PROVINCES:
+        return None
+    return Territory(scope=TerritoryScope.PROVINCES, provinces=[found.group(1)], text=f"codice bando {code}")
