@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -36,6 +37,57 @@ _COMPONENT_RE = re.compile(r"^c(\d)$")
 _APOSTROPHES = ("'", "’", "`", "‘")
 
 CODE_PREFIX = "§"
+# Concept terms of the bilingual lexicon ("≈rigenerazione_urbana"): one term for an Italian and an English phrasing.
+CONCEPT_PREFIX = "≈"
+
+# Function words that tell English from Italian (the stop-word ratio of a text; none is in both languages).
+_EN_FUNCTION = frozenset(
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "for",
+        "with",
+        "is",
+        "are",
+        "be",
+        "this",
+        "that",
+        "by",
+        "from",
+        "or",
+        "an",
+        "as",
+        "will",
+        "which",
+        "its",
+    ]
+)
+_MIN_ENGLISH = 3
+_IT_FUNCTION = frozenset(
+    [
+        "il",
+        "la",
+        "di",
+        "per",
+        "con",
+        "del",
+        "della",
+        "che",
+        "un",
+        "una",
+        "dei",
+        "delle",
+        "al",
+        "alla",
+        "le",
+        "gli",
+        "nel",
+        "nella",
+        "sono",
+    ]
+)
 
 # A token as a code: its mission digit ("m5"), its component digit ("c3"), its code terms and glued rest.
 _TokenCodes = tuple[str | None, str | None, tuple[list[str], str] | None]
@@ -170,6 +222,38 @@ def place_words() -> frozenset[str]:
     return frozenset((names | lists[""]) - lists["keep"] - stop_words())
 
 
+def is_english(tokens: Sequence[str]) -> bool:
+    """Whether folded tokens read as English: more English than Italian function words, and at least
+    ``_MIN_ENGLISH`` ("on-line" or "Brand to Commerce" in an Italian text are not English)."""
+    english = sum(t in _EN_FUNCTION for t in tokens)
+    return english >= _MIN_ENGLISH and english > sum(t in _IT_FUNCTION for t in tokens)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One concept of the bilingual lexicon: its term, its readable name and its phrasings in both languages."""
+
+    term: str
+    label: str
+    italian: tuple[str, ...]
+    english: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def concepts() -> tuple[Concept, ...]:
+    """The concepts of ``data/concepts_it_en.txt`` ("italian; italian = english; english" per line)."""
+    raw = resources.files("cercabandi.matching").joinpath("data/concepts_it_en.txt").read_text("utf-8")
+    out: list[Concept] = []
+    for line in raw.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        italian, english = (tuple(fold(p).strip() for p in side.split(";")) for side in line.split("="))
+        out.append(
+            Concept(CONCEPT_PREFIX + italian[0].replace(" ", "_"), f"{italian[0]} ≈ {english[0]}", italian, english)
+        )
+    return tuple(out)
+
+
 # The name after these words is a street name when a house number follows ("VIALE CADORNA 4").
 STREET_WORDS = frozenset({"via", "viale", "piazzale", "vicolo", "largo"})
 _HOUSE_NUMBER_RE = re.compile(r"^\d{1,3}[a-z]?$")
@@ -270,9 +354,13 @@ class ItalianAnalyser:
         synonyms: bool = True,
         codes: bool = True,
         places: bool = True,
+        english: bool = False,
+        concepts: bool = True,
         ngram_range: tuple[int, int] = (1, 2),
     ) -> None:
         self.stop_words = stop_words
+        self.english = english
+        self.concepts = concepts
         self.places = places
         self.stem = stem
         self.acronyms = acronyms
@@ -280,21 +368,39 @@ class ItalianAnalyser:
         self.codes = codes
         self.ngram_range = ngram_range
         self._stemmer: Any = None
+        self._english_stemmer: Any = None
         self._cache: dict[str, str] = {}
+        self._english_cache: dict[str, str] = {}
+        self._phrases: dict[tuple[str, ...], Concept] | None = None
         self._codes: dict[str, _TokenCodes] = {}
         self._synonym_of: dict[str, str] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state.update(_stemmer=None, _cache={}, _codes={}, _synonym_of=None)
+        state.update(
+            _stemmer=None,
+            _english_stemmer=None,
+            _cache={},
+            _english_cache={},
+            _codes={},
+            _synonym_of=None,
+            _phrases=None,
+        )
         return state
 
     def __repr__(self) -> str:
-        flags = ("stop_words", "stem", "acronyms", "synonyms", "codes", "places")
+        flags = ("stop_words", "stem", "acronyms", "synonyms", "codes", "places", "english", "concepts")
         on = ",".join(f for f in flags if getattr(self, f))
         return f"ItalianAnalyser({on}; ngrams={self.ngram_range})"
 
     # ------------------------------------------------------------------ words
+
+    def _stem_english(self, word: str) -> str:
+        if not self.stem:
+            return word
+        if self._english_stemmer is None:
+            self._english_stemmer = Stemmer.Stemmer("english")
+        return str(self._english_stemmer.stemWord(word))
 
     def _stem_raw(self, word: str) -> str:
         if not self.stem:
@@ -313,15 +419,56 @@ class ItalianAnalyser:
             self._synonym_of = mapping
         return self._synonym_of
 
-    def normalise_word(self, word: str) -> str:
-        """Stem of a folded word, mapped to its synonym group when there is one."""
-        cached = self._cache.get(word)
+    def normalise_word(self, word: str, english: bool = False) -> str:
+        """Stem of a folded word (English stemmer for an English text), mapped to its synonym group if any."""
+        cache = self._english_cache if english else self._cache
+        cached = cache.get(word)
         if cached is None:
-            cached = self._stem_raw(word)
+            cached = self._stem_english(word) if english else self._stem_raw(word)
             if self.synonyms:
                 cached = self._synonyms().get(cached, cached)
-            self._cache[word] = cached
+            cache[word] = cached
         return cached
+
+    def _concept_phrases(self) -> dict[tuple[str, ...], Concept]:
+        """Every phrasing of every concept as the index terms it analyses to, in its own language."""
+        if self._phrases is None:
+            phrases: dict[tuple[str, ...], Concept] = {}
+            for concept in concepts():
+                written = [(p, False) for p in concept.italian] + [(p, self.english) for p in concept.english]
+                keys = set()
+                for phrase, english in written:
+                    words = _words(phrase)
+                    terms = tuple(t for _, t in self._word_terms(words, english))
+                    if len(terms) >= min(2, len(words)):  # "edifici pubblici" is not "edifici" alone
+                        keys.add(terms)
+                if len(keys) == 1 and len(next(iter(keys))) == 1:
+                    continue  # one word in both languages ("biodiversita"): the word is shared already
+                for key in keys:
+                    phrases.setdefault(key, concept)
+            self._phrases = phrases
+        return self._phrases
+
+    def concept_words(self) -> dict[str, frozenset[str]]:
+        """For each concept term, the index terms of its phrasings: shared with the concept, they add nothing."""
+        words: dict[str, set[str]] = {}
+        for key, concept in self._concept_phrases().items():
+            words.setdefault(concept.term, set()).update(key)
+        return {term: frozenset(ws) for term, ws in words.items()}
+
+    def _with_concepts(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """``pairs`` with a concept term after the last word of every phrasing of a lexicon concept."""
+        phrases = self._concept_phrases()
+        longest = max(map(len, phrases), default=0)
+        terms = [term for _, term in pairs]
+        out: list[tuple[str, str]] = []
+        for end, pair in enumerate(pairs, start=1):
+            out.append(pair)
+            found = {
+                phrases[key] for n in range(1, min(longest, end) + 1) if (key := tuple(terms[end - n : end])) in phrases
+            }
+            out.extend((concept.label, concept.term) for concept in sorted(found, key=lambda c: c.term))
+        return out
 
     def _code_terms(self, token: str) -> tuple[list[str], str] | None:
         """Code terms of a code-like token, and the text glued after the code (or "")."""
@@ -355,11 +502,16 @@ class ItalianAnalyser:
             self._codes[token] = cached
         return cached
 
-    def surface_terms(self, text: str) -> Iterator[tuple[str, str]]:
-        """(word as folded, index term) for every kept word of ``text``, in order."""
+    def surface_terms(self, text: str) -> list[tuple[str, str]]:
+        """(word as folded, index term) for every kept word of ``text``, in order; after the words of a lexicon
+        phrase, (concept name, concept term). An English text is stemmed as English."""
+        tokens = _words(text)
+        pairs = list(self._word_terms(tokens, self.english and is_english(tokens)))
+        return self._with_concepts(pairs) if self.concepts else pairs
+
+    def _word_terms(self, tokens: list[str], english: bool) -> Iterator[tuple[str, str]]:
         stops = stop_words() if self.stop_words else frozenset()
         places = place_words() if self.places else frozenset()
-        tokens = _words(text)
         streets = street_name_spans(tokens) if self.places else set()
         mission: str | None = None  # the previous token's mission digit ("m5" then "c3")
         for position, token in enumerate(tokens):
@@ -389,7 +541,7 @@ class ItalianAnalyser:
                         if expansion not in stops:
                             yield expansion, self.normalise_word(expansion)
                     continue
-                yield word, self.normalise_word(word)
+                yield word, self.normalise_word(word, english)
 
     def terms(self, text: str) -> list[str]:
         """Unigram index terms of ``text``."""
@@ -399,9 +551,15 @@ class ItalianAnalyser:
         unigrams = self.terms(text)
         low, high = self.ngram_range
         out: list[str] = unigrams[:] if low <= 1 else []
+        unigrams = words_only(unigrams)
         for n in range(max(low, 2), high + 1):
             out.extend(" ".join(unigrams[i : i + n]) for i in range(len(unigrams) - n + 1))
         return out
+
+
+def words_only(terms: list[str]) -> list[str]:
+    """Terms without concept terms: phrases (bigrams) are made of words."""
+    return [t for t in terms if not t.startswith(CONCEPT_PREFIX)]
 
 
 def most_common_surface(analyser: ItalianAnalyser, texts: Iterable[str]) -> dict[str, str]:

@@ -29,7 +29,7 @@ from cercabandi.matching.gates import GateTable, check_gates, passes, unknowns
 from cercabandi.matching.ranker import TextRanker
 from cercabandi.matching.topk import top_k_rows
 
-MATCHER_VERSION = "tfidf-it-2"
+MATCHER_VERSION = "tfidf-it-en-3"
 # Below this many projects ranked together, "a share of the catalogue" says nothing (see ``generic_words``).
 MIN_PROJECTS_FOR_SHARE = 50
 
@@ -115,6 +115,7 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
         self.feature_names_ = np.array(self.ranker_.feature_names(), dtype=object)
         self.n_unigrams_ = len(self.ranker_.word_vectorizer_.vocabulary_)
         self.is_code_ = np.array([str(n).startswith(CODE_PREFIX) for n in self.feature_names_[: self.n_unigrams_]])
+        self.concept_words_ = self.ranker_.analyser_.concept_words()
         self.surface_ = most_common_surface(self.ranker_.analyser_, (f"{t}\n{b}" for t, b in texts))
         return self
 
@@ -255,13 +256,16 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
         a shared measure code is evidence enough.
 
         Stop words and place words never reach the index, so one shared word ("servizi") gives 1,
-        below ``min_evidence``; "asilo nido" (one synonym group, one phrase) gives 2.
+        below ``min_evidence``; "asilo nido" (one synonym group, one phrase) gives 2. A concept of the
+        bilingual lexicon is one term: its own words shared beside it add nothing.
         """
         unigrams = columns[columns < self.n_unigrams_]
         if self.is_code_[unigrams].any():
             return self.min_evidence
         is_generic = generic if generic is not None else np.zeros(self.n_unigrams_, dtype=bool)
-        words = {self._readable(str(name)) for name in self.feature_names_[unigrams[~is_generic[unigrams]]]}
+        names = [str(name) for name in self.feature_names_[unigrams[~is_generic[unigrams]]]]
+        inside = set().union(*(self.concept_words_.get(name, ()) for name in names))  # a concept counts once
+        words = {self._readable(name) for name in names if name not in inside}
         vocabulary = self.ranker_.word_vectorizer_.vocabulary_
         phrases = 0
         for name in self.feature_names_[columns[columns >= self.n_unigrams_]]:

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from cercabandi.matching.analysis import CharGrams, ItalianAnalyser
+from cercabandi.matching.analysis import CONCEPT_PREFIX, CharGrams, ItalianAnalyser, words_only
 from cercabandi.matching.topk import ChunkHook, iter_score_chunks, top_k
 
 
@@ -31,7 +31,7 @@ def _unigrams(terms: list[str]) -> list[str]:
 
 
 def _bigrams(terms: list[str]) -> list[str]:
-    return [f"{a} {b}" for a, b in pairwise(terms)]
+    return [f"{a} {b}" for a, b in pairwise(words_only(terms))]
 
 
 class TextRanker(BaseEstimator):  # type: ignore[misc]
@@ -46,6 +46,9 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         synonyms: bool = True,
         codes: bool = True,
         places: bool = True,
+        english: bool = False,
+        concepts: bool = True,
+        concept_weight: float = 0.2,
         bigram_weight: float = 0.5,
         sublinear_tf: bool = True,
         title_weight: float = 1.0,
@@ -63,6 +66,9 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         self.synonyms = synonyms
         self.codes = codes
         self.places = places
+        self.english = english
+        self.concepts = concepts
+        self.concept_weight = concept_weight
         self.bigram_weight = bigram_weight
         self.sublinear_tf = sublinear_tf
         self.title_weight = title_weight
@@ -82,6 +88,8 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
             synonyms=self.synonyms,
             codes=self.codes,
             places=self.places,
+            english=self.english,
+            concepts=self.concepts,
             ngram_range=ngram_range,
         )
 
@@ -100,6 +108,7 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         terms = self._terms(whole)
         self.word_vectorizer_ = self._tfidf(_unigrams)
         unigrams = self.word_vectorizer_.fit_transform(terms)
+        self.unigram_scale_ = self._unigram_scale()
         self.bigram_vectorizer_: TfidfVectorizer | None = None
         bigrams = None
         if self.bigram_weight > 0:
@@ -130,8 +139,19 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         """Each text analysed once; the unigram and bigram vectorisers share the result."""
         return [self.analyser_.terms(t) for t in texts]
 
+    def _unigram_scale(self) -> NDArray[np.float32] | None:
+        """Per unigram column, 1 for a word and ``concept_weight`` for a concept term; None when all are 1."""
+        names = self.word_vectorizer_.get_feature_names_out()
+        is_concept = np.char.startswith(names.astype(str), CONCEPT_PREFIX)
+        if self.concept_weight == 1.0 or not is_concept.any():
+            return None
+        return np.where(is_concept, self.concept_weight, 1.0).astype(np.float32)
+
     def _combine(self, unigrams: sp.csr_matrix, bigrams: sp.csr_matrix | None) -> sp.csr_matrix:
-        """Unigrams, and bigrams beside them with ``bigram_weight``: one L2-normalised block."""
+        """Unigrams (concept terms at ``concept_weight``), and bigrams beside them with ``bigram_weight``: one
+        L2-normalised block."""
+        if self.unigram_scale_ is not None:
+            unigrams = sp.csr_matrix(unigrams.multiply(self.unigram_scale_))
         if bigrams is None:
             return normalize(unigrams)
         return normalize(sp.hstack([normalize(unigrams), self.bigram_weight * normalize(bigrams)], format="csr"))
