@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from cercabandi.core.changes import describe_entry
+from cercabandi.core.models import ROME
 from cercabandi.db.models import Call, CallVersion, CrawlRun, Quarantine, RawRecord
 from cercabandi.db.session import make_engine
 
@@ -140,6 +142,7 @@ def test_two_eu_snapshots_make_versions_with_diffs(shared_data: Path, tmp_path: 
     assert all(diff for diff in diffs.values())  # every new version says what changed
     moved = {call_id: d for call_id, diff in diffs.items() for d in diff if d["field"] == "deadlines"}
     assert len(moved) == 11
-    assert all(d["summary"].startswith("deadline moved from ") for d in moved.values())
-    example = moved["eu_sedia:PPPA-2026-IRIS2-UT-IND-READINESS"]
-    assert example["summary"] == "deadline moved from 26/08/2026 17:00 to 17/09/2026 17:00"
+    # Diffs are data; their words come from one table (core.changes), the digest's Italian.
+    worded = {call_id: describe_entry(d, tz=ROME) for call_id, d in moved.items()}
+    assert all(s[0].startswith(("scadenza spostata", "scadenza anticipata")) for s in worded.values()), worded
+    assert worded["eu_sedia:PPPA-2026-IRIS2-UT-IND-READINESS"] == ["scadenza spostata dal 26/08 al 17/09"]
