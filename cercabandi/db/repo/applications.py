@@ -370,17 +370,7 @@ def add_progress(session: Session, app_id: int, progress: Progress, *, today: da
     rules.check_progress(progress.spending_pct, progress.works_pct, progress.as_of, today)
     if any(p.as_of == progress.as_of and p.source == progress.source for p in row.progress):
         return False
-    row.progress.append(
-        models.ProgressUpdate(
-            stage=progress.stage.value,
-            spending_pct=progress.spending_pct,
-            works_pct=progress.works_pct,
-            as_of=progress.as_of,
-            source=progress.source,
-            note=progress.note,
-            created_at=now,
-        )
-    )
+    row.progress.append(_progress_row(progress, now))
     row.updated_at = now
     session.flush()
     return True
