@@ -81,7 +81,7 @@ def _parse_amount(text: str) -> Decimal | None:
 
 def _checked(raw: dict[str, str], problems: list[str]) -> None:
     """Drops the values that make no sense, saying why (the page still lists with the others)."""
-    if raw["status"] not in STATUS_CHOICES:
+    if raw["status"] and raw["status"] not in STATUS_CHOICES:
         problems.append(f"Stato sconosciuto: {raw['status']!r}.")
         raw["status"] = ""
     for key in ("deadline_from", "deadline_to"):

@@ -24,6 +24,8 @@ def _titles(html: str) -> list[str]:
 def test_call_list_opens_on_current_calls_closing_soonest_first(giulia: TestClient) -> None:
     page = giulia.get("/calls")
     assert page.status_code == 200
+    assert "sconosciuto" not in page.text  # regression: the plain list warned "Stato sconosciuto: ''"
+    assert "sconosciuto" not in giulia.get("/calls?status=&sort=&q=").text  # the filter form sent empty
     titles = _titles(page.text)
     assert len(titles) == 9  # the closed call is not among them
     assert not any(t.startswith("Bando Scuole sicure") for t in titles)
