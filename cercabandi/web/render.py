@@ -12,7 +12,17 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from cercabandi.core.changes import FIELD_LABELS
-from cercabandi.core.fmt_it import MISSING, countdown, days_until, euro, long_date, percent, short_date
+from cercabandi.core.comuni import all_comuni
+from cercabandi.core.fmt_it import (
+    MISSING,
+    comuni_list,
+    countdown,
+    days_until,
+    euro,
+    long_date,
+    percent,
+    short_date,
+)
 from cercabandi.core.safe_html import clean_html
 from cercabandi.core.vocab import Level, TerritoryScope, label_it
 
@@ -154,6 +164,8 @@ def make_templates(tz: ZoneInfo) -> Jinja2Templates:
             "paragraphs": text_paragraphs,
             "gate_label": lambda gate: GATE_LABELS.get(gate, gate),
             "field_label": lambda name: FIELD_LABELS.get(name, name),
+            # "tutti i 133 comuni" or the first few and how many more, as in the digests
+            "comuni_list": lambda comuni: comuni_list([c.name for c in comuni], everyone=len(all_comuni())),
         }
     )
     env.globals.update({"fmt": fmt, "escape": escape})

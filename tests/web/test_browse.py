@@ -175,3 +175,21 @@ def test_calls_that_are_not_funding_stay_listed_and_are_marked(giulia: TestClien
     assert listed.count('class="chip" title="Non è un finanziamento') == 1  # only that one
     page = giulia.get(f"/calls/{REGEN}").text
     assert "Appalto / gara: non è un finanziamento, quindi non viene proposto ai progetti." in page
+
+
+def test_a_project_of_every_comune_reads_tutti_i_133_comuni(giulia: TestClient, web_sessions) -> None:  # type: ignore[no-untyped-def]
+    """Seen on the real data: a 'Tutti i comuni' project printed 133 names under every call it matched."""
+    from sqlalchemy import select
+
+    from cercabandi.db.models import Comune, MatchRow, ProjectComune
+    from cercabandi.db.session import transaction
+
+    with transaction(web_sessions) as s:
+        match = s.scalars(select(MatchRow).where(MatchRow.call_id == REGEN)).first()
+        assert match is not None
+        linked = set(s.scalars(select(ProjectComune.istat).where(ProjectComune.project_id == match.project_id)))
+        for istat in s.scalars(select(Comune.istat)):
+            if istat not in linked:
+                s.add(ProjectComune(project_id=match.project_id, istat=istat))
+    text = giulia.get(f"/calls/{REGEN}").text
+    assert "tutti i 133 comuni" in text and "Abbiategrasso, Albairate" not in text
