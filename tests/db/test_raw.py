@@ -109,3 +109,20 @@ def test_items_read_by_the_generic_fallback_make_the_run_degraded(
     assert health["eu_sedia"].state == "degraded"
     alerts = source_alerts(session, now=now + timedelta(minutes=2), tz=ZoneInfo("Europe/Rome"))
     assert [a.source_id for a in alerts if "lettura generica" in a.problem] == ["eu_sedia"]
+
+
+def test_a_run_keeps_what_it_listed_until_normalisation_reads_it(
+    session: Session, now: datetime, tmp_path: Path
+) -> None:
+    """Issue #12: the listing lives in the database, so a standalone ``normalise`` sees it (SQLite and PostgreSQL)."""
+    raw.sync_sources(session)
+    calls = [_call(str(n), now) for n in range(3)]
+    run, _ = _run(session, _file(tmp_path / "1.jsonl", calls), now)
+    failed, _ = _run(session, tmp_path / "missing.jsonl", now + timedelta(hours=1), ok=False)
+    session.flush()
+    session.expire_all()
+    assert run.listing == {c.native_id: [c.payload_hash(), now.isoformat()] for c in calls}
+    assert failed.listing is None  # a failed crawl listed nothing
+    assert [r.id for r in raw.runs_to_normalise(session, "eu_sedia")] == [run.id, failed.id]
+    raw.mark_normalised(session, [run.id, failed.id], now + timedelta(hours=2))
+    assert raw.runs_to_normalise(session, "eu_sedia") == []  # read once
