@@ -100,84 +100,8 @@ def fold(text: str) -> str:
     return fold_text(text)
 
 
-class CharGrams:
-    """Counts of character n-grams inside words (like ``char_wb``), computed through the words.
-
-    A text is counted as words (one dict lookup per word), then multiplied by a sparse
-    word -> n-gram matrix built once per distinct word: the same counts as slicing every
-    word of every text, at a fraction of the Python work on large corpora. Words never seen
-    in the calls still meet them through shared n-grams ("COMUNIT" truncated -> "comunita").
-    """
-
-    def __init__(self, ngram_range: tuple[int, int] = (3, 5)) -> None:
-        self.ngram_range = ngram_range
-
-    def _grams(self, word: str) -> list[str]:
-        padded = f" {word} "
-        low, high = self.ngram_range
-        return [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
-
-    @staticmethod
-    def _count_words(texts: Iterable[str]) -> tuple[Any, list[str]]:
-        import numpy as np
-        import scipy.sparse as sp
-
-        index: dict[str, int] = {}
-        indices: list[int] = []
-        indptr = [0]
-        for text in texts:
-            indices.extend(index.setdefault(w, len(index)) for w in _CHAR_WORD_RE.findall(fold(text)))
-            indptr.append(len(indices))
-        counts = sp.csr_matrix(
-            (np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
-            shape=(len(indptr) - 1, len(index)),
-        )
-        counts.sum_duplicates()
-        return counts, list(index)
-
-    def _word_grams(self, words: list[str], grow: bool) -> Any:
-        import numpy as np
-        import scipy.sparse as sp
-
-        rows: list[int] = []
-        cols: list[int] = []
-        for i, word in enumerate(words):
-            ids = self._ids.get(word)
-            if ids is None:
-                if grow:
-                    ids = [self.vocabulary_.setdefault(g, len(self.vocabulary_)) for g in self._grams(word)]
-                else:
-                    ids = [self.vocabulary_[g] for g in self._grams(word) if g in self.vocabulary_]
-                self._ids[word] = ids
-            rows.extend([i] * len(ids))
-            cols.extend(ids)
-        return sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(words), len(self.vocabulary_))
-        )
-
-    def fit_transform(self, texts: Sequence[str]) -> Any:
-        """Counts (texts x n-grams) and the n-gram vocabulary of ``texts``."""
-        self.vocabulary_: dict[str, int] = {}
-        self._ids: dict[str, list[int]] = {}
-        counts, words = self._count_words(texts)
-        grams = self._word_grams(words, grow=True)
-        self._ids = {}  # ids of unseen words must not grow the vocabulary later
-        return (counts @ grams).tocsr()
-
-    def transform(self, texts: Sequence[str]) -> Any:
-        counts, words = self._count_words(texts)
-        return (counts @ self._word_grams(words, grow=False)).tocsr()
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_ids"] = {}
-        return state
-
-
-_CHAR_WORD_RE = re.compile(r"[a-z0-9]+")
-
-
-def _words(text: str) -> list[str]:
+def tokens(text: str) -> list[str]:
+    """The folded tokens of ``text``, codes such as "1.4.3" whole: what the analyser and the n-grams read."""
     return _TOKEN_RE.findall(fold(text))
 
 
@@ -192,7 +116,7 @@ def _word_list(name: str) -> dict[str, set[str]]:
     for line in raw.splitlines():
         if line.startswith("#"):
             continue
-        words = [w for token in _words(line) for w in token.split(".") if w]
+        words = [w for token in tokens(line) for w in token.split(".") if w]
         if words[:1] == ["keep"]:
             lists["keep"].update(words[1:])
         else:
@@ -218,7 +142,7 @@ def place_words() -> frozenset[str]:
     stay topical: ``data/place_words.txt`` lists them on its ``keep`` line.
     """
     lists = _word_list("place_words.txt")
-    names = {w for comune in all_comuni() for token in _words(comune.name) for w in token.split(".")}
+    names = {w for comune in all_comuni() for token in tokens(comune.name) for w in token.split(".")}
     return frozenset((names | lists[""]) - lists["keep"] - stop_words())
 
 
@@ -438,7 +362,7 @@ class ItalianAnalyser:
                 written = [(p, False) for p in concept.italian] + [(p, self.english) for p in concept.english]
                 keys = set()
                 for phrase, english in written:
-                    words = _words(phrase)
+                    words = tokens(phrase)
                     terms = tuple(t for _, t in self._word_terms(words, english))
                     if len(terms) >= min(2, len(words)):  # "edifici pubblici" is not "edifici" alone
                         keys.add(terms)
@@ -505,8 +429,11 @@ class ItalianAnalyser:
     def surface_terms(self, text: str) -> list[tuple[str, str]]:
         """(word as folded, index term) for every kept word of ``text``, in order; after the words of a lexicon
         phrase, (concept name, concept term). An English text is stemmed as English."""
-        tokens = _words(text)
-        pairs = list(self._word_terms(tokens, self.english and is_english(tokens)))
+        return self.surface_terms_of(tokens(text))
+
+    def surface_terms_of(self, folded: list[str]) -> list[tuple[str, str]]:
+        """``surface_terms`` of a text already split by ``tokens``."""
+        pairs = list(self._word_terms(folded, self.english and is_english(folded)))
         return self._with_concepts(pairs) if self.concepts else pairs
 
     def _word_terms(self, tokens: list[str], english: bool) -> Iterator[tuple[str, str]]:
@@ -545,7 +472,11 @@ class ItalianAnalyser:
 
     def terms(self, text: str) -> list[str]:
         """Unigram index terms of ``text``."""
-        return [term for _, term in self.surface_terms(text)]
+        return self.terms_of(tokens(text))
+
+    def terms_of(self, folded: list[str]) -> list[str]:
+        """Unigram index terms of a text already split by ``tokens``."""
+        return [term for _, term in self.surface_terms_of(folded)]
 
     def __call__(self, text: str) -> list[str]:
         unigrams = self.terms(text)

@@ -12,13 +12,17 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from cercabandi.matching.analysis import words_only
 from cercabandi.matching.ranker import TextRanker
-from cercabandi.matching.topk import top_k_rows
+from cercabandi.matching.topk import chunk_rows, top_k_rows
 
 THEMES = (
     "rigenerazione urbana delle periferie",
@@ -121,37 +125,49 @@ def _theme_weights(n: int) -> np.ndarray:
 
 
 def synthetic_calls(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
+    """Titles and bodies of ``n`` calls; every random choice drawn up front (numpy per draw was half the time)."""
     rng = np.random.default_rng(seed)
-    p = _theme_weights(len(THEMES))
+    # two distinct themes by weight: the two largest log-weights plus Gumbel noise (weighted draws without replacement)
+    keys = np.log(_theme_weights(len(THEMES))) - np.log(-np.log(rng.random((n, len(THEMES)))))
+    themes = np.argsort(-keys, axis=1)[:, :2]
+    works = rng.integers(len(WORKS), size=(n, 2))
+    boiler = np.argsort(rng.random((n, len(BOILERPLATE))), axis=1)[:, :3]  # three distinct sentences
+    code = np.column_stack([rng.integers(1, 7, n), rng.integers(1, 5, n), rng.integers(1, 6, n), rng.integers(1, 5, n)])
+    issuers, applicants = rng.integers(len(ISSUERS), size=n), rng.integers(len(APPLICANTS), size=(n, 2))
+    money, day, month = rng.integers(1, 900, n), rng.integers(1, 28, n), rng.integers(1, 12, n)
+    order = np.argsort(rng.random((n, 7)), axis=1)
     titles, bodies = [], []
     for i in range(n):
-        themes = rng.choice(len(THEMES), size=2, replace=False, p=p)
-        work = WORKS[rng.integers(len(WORKS))]
-        mission, comp, inv = rng.integers(1, 7), rng.integers(1, 5), rng.integers(1, 6)
-        titles.append(f"Avviso n. {i % 997} {work} per {THEMES[themes[0]]} - anno {2020 + i % 7}")
-        sentences = [BOILERPLATE[j] for j in rng.choice(len(BOILERPLATE), size=3, replace=False)] + [
-            f"Ente: {ISSUERS[rng.integers(len(ISSUERS))]}. Misura M{mission}C{comp}I{inv}.0{rng.integers(1, 5)}",
-            f"Obiettivo: {THEMES[themes[0]]} e {THEMES[themes[1]]}, con {work} e {WORKS[rng.integers(len(WORKS))]}",
-            f"Possono partecipare {APPLICANTS[rng.integers(len(APPLICANTS))]} e {APPLICANTS[rng.integers(len(APPLICANTS))]}",
-            f"Dotazione complessiva euro {rng.integers(1, 900) * 10_000}, scadenza {rng.integers(1, 28)}/{rng.integers(1, 12)}/2027",
+        first, second = THEMES[themes[i, 0]], THEMES[themes[i, 1]]
+        work = WORKS[works[i, 0]]
+        titles.append(f"Avviso n. {i % 997} {work} per {first} - anno {2020 + i % 7}")
+        mission, component, investment, sub = code[i]
+        sentences = [BOILERPLATE[j] for j in boiler[i]] + [
+            f"Ente: {ISSUERS[issuers[i]]}. Misura M{mission}C{component}I{investment}.0{sub}",
+            f"Obiettivo: {first} e {second}, con {work} e {WORKS[works[i, 1]]}",
+            f"Possono partecipare {APPLICANTS[applicants[i, 0]]} e {APPLICANTS[applicants[i, 1]]}",
+            f"Dotazione complessiva euro {money[i] * 10_000}, scadenza {day[i]}/{month[i]}/2027",
         ]
-        rng.shuffle(sentences)
-        bodies.append(". ".join(sentences) + ".")
+        bodies.append(". ".join(sentences[j] for j in order[i]) + ".")
     return titles, bodies
 
 
 def synthetic_projects(n: int, seed: int = 1) -> list[str]:
     rng = np.random.default_rng(seed)
-    p = _theme_weights(len(THEMES))
+    themes = rng.choice(len(THEMES), size=n, p=_theme_weights(len(THEMES)))
+    works, places = rng.integers(len(WORKS), size=n), rng.integers(len(PLACES), size=(n, 2))
+    numbers, applicants, costs = (
+        rng.integers(1, 200, n),
+        rng.integers(len(APPLICANTS), size=n),
+        rng.integers(50, 5000, n),
+    )
     out = []
-    for _ in range(n):
-        theme = THEMES[rng.choice(len(THEMES), p=p)]
-        work = WORKS[rng.integers(len(WORKS))]
-        place = PLACES[rng.integers(len(PLACES))]
+    for i in range(n):
+        theme, work, place = THEMES[themes[i]], WORKS[works[i]], PLACES[places[i, 0]]
         out.append(
-            f"{work.capitalize()} - {theme} a {place}*VIA {PLACES[rng.integers(len(PLACES))].upper()} {rng.integers(1, 200)}*"
+            f"{work.capitalize()} - {theme} a {place}*VIA {PLACES[places[i, 1]].upper()} {numbers[i]}*"
             f"Il comune di {place} intende procedere con {work} per {theme}, "
-            f"in collaborazione con {APPLICANTS[rng.integers(len(APPLICANTS))]}; costo stimato {rng.integers(50, 5000)} mila euro."
+            f"in collaborazione con {APPLICANTS[applicants[i]]}; costo stimato {costs[i]} mila euro."
         )
     return out
 
@@ -194,6 +210,39 @@ def run_ranker(ranker: TextRanker, titles: list[str], bodies: list[str], project
     }
 
 
+def scipy_top_k(queries: Any, docs: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The previous top-k, as a baseline: scipy's sparse product densified, then ``np.partition`` with the
+    same tie rule (lower index first), chunk by chunk like ``topk.top_k``, one thread."""
+    queries, docs_t = sp.csr_matrix(queries, dtype=np.float32), sp.csr_matrix(docs, dtype=np.float32).T.tocsr()
+    step = chunk_rows(docs_t.shape[1], 64 * 2**20)
+    parts = [_partition_top_k((queries[s : s + step] @ docs_t).toarray(), k) for s in range(0, queries.shape[0], step)]
+    return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
+
+
+def _partition_top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    n_rows, n_cols = scores.shape
+    k = min(k, n_cols)
+    kth = np.partition(scores, n_cols - k, axis=1)[:, n_cols - k]
+    above, at = scores > kth[:, None], scores == kth[:, None]
+    first_ties = at & (np.cumsum(at, axis=1) <= (k - above.sum(axis=1))[:, None])
+    part = np.nonzero(above | first_ties)[1].reshape(n_rows, k)
+    values = np.take_along_axis(scores, part, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1), np.take_along_axis(values, order, axis=1)
+
+
+def sklearn_word_counts(terms: list[list[str]]) -> tuple[Any, Any]:
+    """The previous word vectorisation, as a baseline: two ``TfidfVectorizer`` with callable analysers over the
+    analysed terms (unigrams; bigrams of neighbouring words), each counting in Python."""
+
+    def bigrams(doc: list[str]) -> list[str]:
+        words = words_only(doc)
+        return [f"{a} {b}" for a, b in pairwise(words)]
+
+    unigrams = TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True, dtype=np.float32).fit_transform(terms)
+    return unigrams, TfidfVectorizer(analyzer=bigrams, sublinear_tf=True, dtype=np.float32).fit_transform(terms)
+
+
 def naive_top_k(queries: Any, docs: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The naive way: dense vectors, the whole score matrix at once, then a full sort."""
     q = normalize(np.asarray(queries.toarray(), dtype=np.float32))
@@ -203,4 +252,12 @@ def naive_top_k(queries: Any, docs: Any, k: int) -> tuple[np.ndarray, np.ndarray
     return order, np.take_along_axis(scores, order, axis=1)
 
 
-__all__ = ["naive_top_k", "run_ranker", "synthetic_calls", "synthetic_projects", "top_k_rows"]
+__all__ = [
+    "naive_top_k",
+    "run_ranker",
+    "scipy_top_k",
+    "sklearn_word_counts",
+    "synthetic_calls",
+    "synthetic_projects",
+    "top_k_rows",
+]

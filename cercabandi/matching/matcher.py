@@ -113,7 +113,7 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
         self.calls_ = list(calls)
         self.index_ = {cid: i for i, cid in enumerate(ids)}
         self.feature_names_ = np.array(self.ranker_.feature_names(), dtype=object)
-        self.n_unigrams_ = len(self.ranker_.word_vectorizer_.vocabulary_)
+        self.n_unigrams_ = len(self.ranker_.word_counts_.vocabulary_)
         self.is_code_ = np.array([str(n).startswith(CODE_PREFIX) for n in self.feature_names_[: self.n_unigrams_]])
         self.concept_words_ = self.ranker_.analyser_.concept_words()
         self.surface_ = most_common_surface(self.ranker_.analyser_, (f"{t}\n{b}" for t, b in texts))
@@ -266,7 +266,7 @@ class Matcher(BaseEstimator):  # type: ignore[misc]
         names = [str(name) for name in self.feature_names_[unigrams[~is_generic[unigrams]]]]
         inside = set().union(*(self.concept_words_.get(name, ()) for name in names))  # a concept counts once
         words = {self._readable(name) for name in names if name not in inside}
-        vocabulary = self.ranker_.word_vectorizer_.vocabulary_
+        vocabulary = self.ranker_.word_counts_.vocabulary_
         phrases = 0
         for name in self.feature_names_[columns[columns >= self.n_unigrams_]]:
             parts = [vocabulary.get(part) for part in str(name).split(" ")]

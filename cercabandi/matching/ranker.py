@@ -12,26 +12,20 @@ optional character n-gram block (``char_weight`` > 0) is stacked beside the word
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from itertools import pairwise
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.preprocessing import normalize
 
-from cercabandi.matching.analysis import CONCEPT_PREFIX, CharGrams, ItalianAnalyser, words_only
+from cercabandi.matching.analysis import ItalianAnalyser, tokens
 from cercabandi.matching.topk import ChunkHook, iter_score_chunks, top_k
+from cercabandi.matching.vectorise import CharGrams, WordCounts
 
-
-def _unigrams(terms: list[str]) -> list[str]:
-    return terms
-
-
-def _bigrams(terms: list[str]) -> list[str]:
-    return [f"{a} {b}" for a, b in pairwise(words_only(terms))]
+Terms = list[list[str]]  # per text, its index terms in order
 
 
 class TextRanker(BaseEstimator):  # type: ignore[misc]
@@ -55,8 +49,6 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         char_weight: float = 0.3,
         char_ngram_range: tuple[int, int] = (3, 5),
         char_max_df: float = 0.2,
-        min_df: int = 1,
-        max_df: float = 1.0,
         max_chunk_bytes: int = 64 * 2**20,
         n_jobs: int = 1,
     ) -> None:
@@ -75,8 +67,6 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
         self.char_weight = char_weight
         self.char_ngram_range = char_ngram_range
         self.char_max_df = char_max_df
-        self.min_df = min_df
-        self.max_df = max_df
         self.max_chunk_bytes = max_chunk_bytes
         self.n_jobs = n_jobs
 
@@ -93,56 +83,51 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
             ngram_range=ngram_range,
         )
 
-    def _tfidf(self, analyser: Callable[[list[str]], list[str]]) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            analyzer=analyser, sublinear_tf=self.sublinear_tf, min_df=self.min_df, max_df=self.max_df, dtype=np.float32
-        )
-
     def fit(self, titles: Sequence[str], bodies: Sequence[str]) -> TextRanker:
         if len(titles) != len(bodies):
             raise ValueError(f"{len(titles)} titles but {len(bodies)} bodies: give one of each per call")
         if not titles:
             raise ValueError("cannot fit on zero calls")
         self.analyser_ = self.make_analyser()
-        whole = [f"{t}\n{b}" for t, b in zip(titles, bodies, strict=True)]
-        terms = self._terms(whole)
-        self.word_vectorizer_ = self._tfidf(_unigrams)
-        unigrams = self.word_vectorizer_.fit_transform(terms)
+        self.char_grams_ = CharGrams(self.char_ngram_range, self.char_max_df) if self.char_weight > 0 else None
+        terms, char_counts = self._analyse(_whole(titles, bodies), fit=True)
+        self.word_counts_ = WordCounts(bigrams=self.bigram_weight > 0)
+        unigram_counts, bigram_counts = self.word_counts_.fit_transform(terms)
+        del terms
+        self.unigram_tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf).fit(unigram_counts)
+        self.bigram_tfidf_ = None if bigram_counts is None else TfidfTransformer(sublinear_tf=self.sublinear_tf)
+        bigrams = None if self.bigram_tfidf_ is None else self.bigram_tfidf_.fit_transform(bigram_counts)
         self.unigram_scale_ = self._unigram_scale()
-        self.bigram_vectorizer_: TfidfVectorizer | None = None
-        bigrams = None
-        if self.bigram_weight > 0:
-            self.bigram_vectorizer_ = self._tfidf(_bigrams)
-            bigrams = self.bigram_vectorizer_.fit_transform(terms)
-        self.char_grams_: CharGrams | None = None
-        chars = None
-        if self.char_weight > 0:
-            self.char_grams_ = CharGrams(self.char_ngram_range)
-            self.char_tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf)
-            counts = self.char_grams_.fit_transform(whole)
-            if self.char_max_df < 1.0:
-                # n-grams in most calls weigh little but cost most in the products (long postings)
-                df = np.bincount(counts.indices, minlength=counts.shape[1])
-                self.char_keep_ = np.flatnonzero(df <= max(1.0, self.char_max_df * counts.shape[0]))
-                if not len(self.char_keep_):  # e.g. a handful of identical calls
-                    self.char_keep_ = np.arange(counts.shape[1])
-                counts = counts[:, self.char_keep_]
-            chars = normalize(self.char_tfidf_.fit_transform(counts))
         if self.title_weight == 1.0:
-            words = self._combine(unigrams, bigrams)
+            words = self._combine(self.unigram_tfidf_.transform(unigram_counts), bigrams)
         else:
-            words = normalize(self.title_weight * self._word_block(titles) + self._word_block(bodies))
+            words = self._weighted_words(titles, bodies)
+        self.char_tfidf_ = TfidfTransformer(sublinear_tf=self.sublinear_tf)
+        chars = None if char_counts is None else normalize(self.char_tfidf_.fit_transform(char_counts))
         self.docs_ = self._stack(words, chars)
         return self
 
-    def _terms(self, texts: Sequence[str]) -> list[list[str]]:
-        """Each text analysed once; the unigram and bigram vectorisers share the result."""
-        return [self.analyser_.terms(t) for t in texts]
+    def _analyse(self, texts: Iterable[str], *, fit: bool = False) -> tuple[Terms, sp.csr_matrix | None]:
+        """Each text tokenised once, for its index terms and for its character n-gram counts (when used)."""
+        terms: Terms = []
+
+        def read() -> Iterator[list[str]]:
+            for text in texts:
+                folded = tokens(text)
+                terms.append(self.analyser_.terms_of(folded))
+                yield folded
+
+        if self.char_grams_ is None:
+            return self._terms(texts), None
+        counts = self.char_grams_.fit_transform(read()) if fit else self.char_grams_.transform(read())
+        return terms, counts
+
+    def _terms(self, texts: Iterable[str]) -> Terms:
+        return [self.analyser_.terms_of(tokens(text)) for text in texts]
 
     def _unigram_scale(self) -> NDArray[np.float32] | None:
         """Per unigram column, 1 for a word and ``concept_weight`` for a concept term; None when all are 1."""
-        names = self.word_vectorizer_.get_feature_names_out()
-        is_concept = np.char.startswith(names.astype(str), CONCEPT_PREFIX)
+        is_concept = self.word_counts_.is_concept_
         if self.concept_weight == 1.0 or not is_concept.any():
             return None
         return np.where(is_concept, self.concept_weight, 1.0).astype(np.float32)
@@ -156,18 +141,18 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
             return normalize(unigrams)
         return normalize(sp.hstack([normalize(unigrams), self.bigram_weight * normalize(bigrams)], format="csr"))
 
-    def _word_block(self, texts: Sequence[str]) -> sp.csr_matrix:
-        terms = self._terms(texts)
-        bigrams = None if self.bigram_vectorizer_ is None else self.bigram_vectorizer_.transform(terms)
-        return self._combine(self.word_vectorizer_.transform(terms), bigrams)
+    def _word_block(self, terms: Terms) -> sp.csr_matrix:
+        unigram_counts, bigram_counts = self.word_counts_.transform(terms)
+        bigrams = None if self.bigram_tfidf_ is None else self.bigram_tfidf_.transform(bigram_counts)
+        return self._combine(self.unigram_tfidf_.transform(unigram_counts), bigrams)
 
-    def _char_block(self, texts: Sequence[str]) -> sp.csr_matrix | None:
-        if self.char_grams_ is None:
-            return None
-        counts = self.char_grams_.transform(texts)
-        if self.char_max_df < 1.0:
-            counts = counts[:, self.char_keep_]
-        return normalize(self.char_tfidf_.transform(counts))
+    def _weighted_words(self, titles: Sequence[str], bodies: Sequence[str]) -> sp.csr_matrix:
+        """Title and body vectorised apart and mixed with ``title_weight``."""
+        weighted = self.title_weight * self._word_block(self._terms(titles))
+        return normalize(weighted + self._word_block(self._terms(bodies)))
+
+    def _char_block(self, counts: sp.csr_matrix | None) -> sp.csr_matrix | None:
+        return None if counts is None else normalize(self.char_tfidf_.transform(counts))
 
     def _stack(self, words: sp.csr_matrix, chars: sp.csr_matrix | None) -> sp.csr_matrix:
         if chars is None:
@@ -177,15 +162,13 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """L2-normalised query vectors in the calls' space (unknown words are ignored)."""
-        return self._stack(self._word_block(texts), self._char_block(texts))
+        terms, char_counts = self._analyse(texts)
+        return self._stack(self._word_block(terms), self._char_block(char_counts))
 
     def transform_docs(self, titles: Sequence[str], bodies: Sequence[str]) -> sp.csr_matrix:
-        whole = [f"{t}\n{b}" for t, b in zip(titles, bodies, strict=True)]
-        if self.title_weight == 1.0:
-            words = self._word_block(whole)
-        else:
-            words = normalize(self.title_weight * self._word_block(titles) + self._word_block(bodies))
-        return self._stack(words, self._char_block(whole))
+        terms, char_counts = self._analyse(_whole(titles, bodies))
+        words = self._word_block(terms) if self.title_weight == 1.0 else self._weighted_words(titles, bodies)
+        return self._stack(words, self._char_block(char_counts))
 
     def top_k(
         self,
@@ -215,7 +198,9 @@ class TextRanker(BaseEstimator):  # type: ignore[misc]
 
     def feature_names(self) -> list[str]:
         """Names of the word features, in column order (unigrams, then bigrams)."""
-        names = list(self.word_vectorizer_.get_feature_names_out())
-        if self.bigram_vectorizer_ is not None:
-            names += list(self.bigram_vectorizer_.get_feature_names_out())
-        return names
+        return self.word_counts_.feature_names()
+
+
+def _whole(titles: Sequence[str], bodies: Sequence[str]) -> Iterator[str]:
+    """A call's whole text: title, then body."""
+    return (f"{t}\n{b}" for t, b in zip(titles, bodies, strict=True))

@@ -1,8 +1,19 @@
 """Top-k cosine neighbours of sparse rows in bounded memory.
 
 The score matrix queries x documents is never built whole: queries are taken in chunks sized
-so that one dense chunk of scores stays under ``max_chunk_bytes``, and ``argpartition`` keeps
-the best ``k`` of each row before the next chunk is computed.
+so that one dense chunk of scores stays under ``max_chunk_bytes``, and the best ``k`` of each
+row are kept before the next chunk is computed.
+
+Two small compiled kernels (numba) do the work, because neither scipy nor numpy has it:
+
+- ``_product``: a chunk of sparse queries times the sparse documents *into a dense block*
+  (Gustavson's row-by-row product with the block row as accumulator). scipy can only build the
+  sparse product (a symbolic pass, a numeric pass, index arrays for every one of the block's
+  entries, which are nearly all non-zero here) and then densify it: 2.4x slower on the
+  100,000 x 10,000 benchmark. The sums are taken in the same order, so the scores are the same
+  to the bit.
+- ``_select``: the best ``k`` of each row in one pass with a bounded heap, where
+  ``np.partition`` plus the tie handling took a dozen passes over the block.
 """
 
 from __future__ import annotations
@@ -10,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -28,8 +40,31 @@ def _prepare(queries: sp.csr_matrix, docs: sp.csr_matrix) -> tuple[sp.csr_matrix
     return sp.csr_matrix(queries, dtype=np.float32), sp.csr_matrix(docs, dtype=np.float32).T.tocsr()
 
 
+@numba.njit(nogil=True, cache=True)  # type: ignore[misc]
+def _product(
+    q_indptr: NDArray[np.integer],
+    q_indices: NDArray[np.integer],
+    q_data: NDArray[np.float32],
+    start: int,
+    d_indptr: NDArray[np.integer],
+    d_indices: NDArray[np.integer],
+    d_data: NDArray[np.float32],
+    out: NDArray[np.float32],
+) -> None:  # pragma: no cover - compiled; covered through _block
+    """Add query rows ``start ...`` times the transposed documents to the zeroed dense ``out``."""
+    for i in range(out.shape[0]):
+        row = out[i]
+        for j in range(q_indptr[start + i], q_indptr[start + i + 1]):
+            feature, weight = q_indices[j], q_data[j]
+            for p in range(d_indptr[feature], d_indptr[feature + 1]):
+                row[d_indices[p]] += weight * d_data[p]
+
+
 def _block(queries: sp.csr_matrix, docs_t: sp.csr_matrix, start: int, step: int) -> NDArray[np.float32]:
-    return np.asarray((queries[start : start + step] @ docs_t).toarray(), dtype=np.float32)
+    """Dense scores of query rows ``start:start + step`` against every document."""
+    out = np.zeros((min(step, queries.shape[0] - start), docs_t.shape[1]), dtype=np.float32)
+    _product(queries.indptr, queries.indices, queries.data, start, docs_t.indptr, docs_t.indices, docs_t.data, out)
+    return out
 
 
 def iter_score_chunks(
@@ -45,6 +80,50 @@ def iter_score_chunks(
         yield start, _block(queries, docs_t, start, step)
 
 
+@numba.njit(nogil=True, cache=True)  # type: ignore[misc]
+def _worse(score: float, index: int, other_score: float, other_index: int) -> bool:  # pragma: no cover - compiled
+    return score < other_score or (score == other_score and index > other_index)
+
+
+@numba.njit(nogil=True, cache=True)  # type: ignore[misc]
+def _sift_down(values: NDArray[np.float32], ids: NDArray[np.int64], size: int, at: int) -> None:  # pragma: no cover
+    """Restore the heap below ``at``: the worst entry (lowest score, then highest index) at the root."""
+    while True:
+        child = 2 * at + 1
+        if child >= size:
+            return
+        if child + 1 < size and _worse(values[child + 1], ids[child + 1], values[child], ids[child]):
+            child += 1
+        if not _worse(values[child], ids[child], values[at], ids[at]):
+            return
+        values[at], values[child] = values[child], values[at]
+        ids[at], ids[child] = ids[child], ids[at]
+        at = child
+
+
+@numba.njit(nogil=True, cache=True)  # type: ignore[misc]
+def _select(
+    scores: NDArray[np.float32], k: int, out_ids: NDArray[np.int64], out_values: NDArray[np.float32]
+) -> None:  # pragma: no cover - compiled; covered through top_k_rows
+    """Per row, the ``k`` best columns (score, then lower index) into ``out_*``, best first."""
+    values = np.empty(k, dtype=np.float32)
+    ids = np.empty(k, dtype=np.int64)
+    for r in range(scores.shape[0]):
+        row = scores[r]
+        for c in range(k):  # the first k columns, then a heap of them
+            values[c], ids[c] = row[c], c
+        for at in range(k // 2 - 1, -1, -1):
+            _sift_down(values, ids, k, at)
+        for c in range(k, row.shape[0]):
+            if row[c] > values[0]:  # an equal score comes later, so it is worse
+                values[0], ids[0] = row[c], c
+                _sift_down(values, ids, k, 0)
+        for size in range(k, 0, -1):  # pop the worst into the last free place
+            out_values[r, size - 1], out_ids[r, size - 1] = values[0], ids[0]
+            values[0], ids[0] = values[size - 1], ids[size - 1]
+            _sift_down(values, ids, size - 1, 0)
+
+
 def top_k_rows(scores: NDArray[np.float32], k: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
     """Indices and values of the ``k`` largest entries of each row, best first.
 
@@ -52,25 +131,12 @@ def top_k_rows(scores: NDArray[np.float32], k: int) -> tuple[NDArray[np.int64], 
     score exactly the same), so results are deterministic and equal to a full stable sort.
     """
     n_rows, n_cols = scores.shape
-    k = min(k, n_cols)
-    if k <= 0:
-        return np.zeros((n_rows, 0), dtype=np.int64), np.zeros((n_rows, 0), dtype=np.float32)
-    kth = np.partition(scores, n_cols - k, axis=1)[:, n_cols - k]  # the k-th largest value
-    above = scores > kth[:, None]
-    at = scores == kth[:, None]
-    needed = k - above.sum(axis=1)
-    selected = above | at
-    # Only rows with more ties at the k-th value than places left need the running count (int32:
-    # an int64 count of a whole chunk was the largest array of the top-k).
-    crowded = np.flatnonzero(at.sum(axis=1) > needed)
-    if crowded.size:
-        ties = at[crowded]
-        first = ties & (np.cumsum(ties, axis=1, dtype=np.int32) <= needed[crowded, None])
-        selected[crowded] = above[crowded] | first
-    part = np.nonzero(selected)[1].reshape(n_rows, k)  # row-major: columns ascending per row
-    values = np.take_along_axis(scores, part, axis=1)
-    order = np.argsort(-values, axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1).astype(np.int64), np.take_along_axis(values, order, axis=1)
+    k = max(0, min(k, n_cols))
+    ids = np.zeros((n_rows, k), dtype=np.int64)
+    values = np.zeros((n_rows, k), dtype=np.float32)
+    if k:
+        _select(np.ascontiguousarray(scores, dtype=np.float32), k, ids, values)
+    return ids, values
 
 
 def top_k(
