@@ -53,8 +53,8 @@ def match_cmd(
     naive_projects: NaiveProjectsOption = 1_000,
     seed: SeedOption = 0,
     jobs: JobsOption = 2,
-    baseline_projects: BaselineProjectsOption = 1_000,
-    baseline_calls: BaselineCallsOption = 20_000,
+    baseline_projects: BaselineProjectsOption = 300,
+    baseline_calls: BaselineCallsOption = 10_000,
 ) -> None:
     """Time fit + top-k of the matcher on N calls x M projects; in the same run, the previous approaches of its
     two costly steps (as ratios), and dense cosine on a smaller size."""
