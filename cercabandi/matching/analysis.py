@@ -372,6 +372,7 @@ class ItalianAnalyser:
         self._cache: dict[str, str] = {}
         self._english_cache: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], Concept] | None = None
+        self._ends: dict[str, tuple[int, ...]] | None = None
         self._codes: dict[str, _TokenCodes] = {}
         self._synonym_of: dict[str, str] | None = None
 
@@ -385,6 +386,7 @@ class ItalianAnalyser:
             _codes={},
             _synonym_of=None,
             _phrases=None,
+            _ends=None,
         )
         return state
 
@@ -456,18 +458,35 @@ class ItalianAnalyser:
             words.setdefault(concept.term, set()).update(key)
         return {term: frozenset(ws) for term, ws in words.items()}
 
+    def _phrase_ends(self) -> dict[str, tuple[int, ...]]:
+        """For each index term that ends a lexicon phrasing, the lengths of the phrasings it ends."""
+        if self._ends is None:
+            lengths: dict[str, set[int]] = {}
+            for key in self._concept_phrases():
+                if key:
+                    lengths.setdefault(key[-1], set()).add(len(key))
+            self._ends = {term: tuple(sorted(ns)) for term, ns in lengths.items()}
+        return self._ends
+
     def _with_concepts(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """``pairs`` with a concept term after the last word of every phrasing of a lexicon concept."""
-        phrases = self._concept_phrases()
-        longest = max(map(len, phrases), default=0)
+        ends = self._phrase_ends()
         terms = [term for _, term in pairs]
+        if ends.keys().isdisjoint(terms):
+            return pairs
+        # look back only from the words that end some phrasing, by the lengths of the phrasings they end
+        phrases = self._concept_phrases()
         out: list[tuple[str, str]] = []
-        for end, pair in enumerate(pairs, start=1):
-            out.append(pair)
-            found = {
-                phrases[key] for n in range(1, min(longest, end) + 1) if (key := tuple(terms[end - n : end])) in phrases
-            }
-            out.extend((concept.label, concept.term) for concept in sorted(found, key=lambda c: c.term))
+        done = 0
+        for end, term in enumerate(terms, start=1):
+            if term not in ends:
+                continue
+            found = {phrases[key] for n in ends[term] if n <= end and (key := tuple(terms[end - n : end])) in phrases}
+            if found:
+                out += pairs[done:end]
+                out.extend((concept.label, concept.term) for concept in sorted(found, key=lambda c: c.term))
+                done = end
+        out += pairs[done:]
         return out
 
     def _code_terms(self, token: str) -> tuple[list[str], str] | None:
