@@ -16,10 +16,11 @@ project titled "1.4.3 - app" gives ``§1.4.3`` too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 import Stemmer
@@ -31,9 +32,9 @@ _TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
 _MEASURE_RE = re.compile(r"^m(\d)c(\d)([ir])(\d{1,2})(?:\.(\d{1,2}))?(?:\.(\d{1,2}))?")
 # "1.2", "1.4.3", "1.2c", and codes glued to the next word as in "1.4.1istsc..." (the rest is kept).
 _NUMBERED_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?(?![\d.])([a-z][a-z0-9.]*)?$")
-# "M5 C3" written apart
-_MISSION_RE = re.compile(r"^m(\d)$")
-_COMPONENT_RE = re.compile(r"^c(\d)$")
+# "M5 C3" written apart: the digit of a mission token and of a component token
+_MISSION_DIGIT = {f"m{d}": str(d) for d in range(10)}
+_COMPONENT_DIGIT = {f"c{d}": str(d) for d in range(10)}
 _APOSTROPHES = ("'", "’", "`", "‘")
 
 CODE_PREFIX = "§"
@@ -89,8 +90,8 @@ _IT_FUNCTION = frozenset(
     ]
 )
 
-# A token as a code: its mission digit ("m5"), its component digit ("c3"), its code terms and glued rest.
-_TokenCodes = tuple[str | None, str | None, tuple[list[str], str] | None]
+# (word as folded, index term) pairs: what a token gives out of context.
+_Pairs = tuple[tuple[str, str], ...]
 
 
 def fold(text: str) -> str:
@@ -263,6 +264,8 @@ _STREET_NAME_MAX = 3
 def street_name_spans(tokens: Sequence[str]) -> set[int]:
     """Positions of the words of street names: after a street word, up to three words then a house number."""
     dropped: set[int] = set()
+    if STREET_WORDS.isdisjoint(tokens):
+        return dropped
     for i, token in enumerate(tokens):
         if token not in STREET_WORDS:
             continue
@@ -373,7 +376,8 @@ class ItalianAnalyser:
         self._english_cache: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], Concept] | None = None
         self._ends: dict[str, tuple[int, ...]] | None = None
-        self._codes: dict[str, _TokenCodes] = {}
+        self._tokens: dict[str, _Pairs] = {}
+        self._english_tokens: dict[str, _Pairs] = {}
         self._synonym_of: dict[str, str] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -383,7 +387,8 @@ class ItalianAnalyser:
             _english_stemmer=None,
             _cache={},
             _english_cache={},
-            _codes={},
+            _tokens={},
+            _english_tokens={},
             _synonym_of=None,
             _phrases=None,
             _ends=None,
@@ -508,59 +513,57 @@ class ItalianAnalyser:
             return terms, rest if rest and len(rest) > 1 else ""
         return None
 
-    def _token_codes(self, token: str) -> _TokenCodes:
-        """What a token is as a code, read once per distinct token (four regular expressions)."""
-        cached = self._codes.get(token)
-        if cached is None:
-            mission, component = _MISSION_RE.match(token), _COMPONENT_RE.match(token)
-            cached = (
-                mission.group(1) if mission else None,
-                component.group(1) if component else None,
-                self._code_terms(token),
-            )
-            self._codes[token] = cached
-        return cached
-
     def surface_terms(self, text: str) -> list[tuple[str, str]]:
         """(word as folded, index term) for every kept word of ``text``, in order; after the words of a lexicon
         phrase, (concept name, concept term). An English text is stemmed as English."""
         tokens = _words(text)
-        pairs = list(self._word_terms(tokens, self.english and is_english(tokens)))
+        pairs = self._word_terms(tokens, self.english and is_english(tokens))
         return self._with_concepts(pairs) if self.concepts else pairs
 
-    def _word_terms(self, tokens: list[str], english: bool) -> Iterator[tuple[str, str]]:
-        stops = stop_words() if self.stop_words else frozenset()
-        places = place_words() if self.places else frozenset()
+    def _word_terms(self, tokens: list[str], english: bool) -> list[tuple[str, str]]:
+        """The pairs of every token, each distinct token read once (per language); then what its neighbours
+        change: the words of a street name dropped, a component after a mission ("M5 C3") read as ``§m5c3``."""
+        cache = self._english_tokens if english else self._tokens
+        for token in set(tokens).difference(cache):
+            cache[token] = self._token_pairs(token, english)
         streets = street_name_spans(tokens) if self.places else set()
+        if not streets and not (self.codes and not _MISSION_DIGIT.keys().isdisjoint(tokens)):
+            return list(chain.from_iterable(map(cache.__getitem__, tokens)))
+        out: list[tuple[str, str]] = []
         mission: str | None = None  # the previous token's mission digit ("m5" then "c3")
         for position, token in enumerate(tokens):
             if position in streets:
                 continue
-            if self.codes:
-                previous_mission = mission
-                mission, component, coded = self._token_codes(token)
-                if previous_mission and component:
-                    yield token, f"{CODE_PREFIX}m{previous_mission}c{component}"
-                    continue
-                if coded is not None:
-                    terms, rest = coded
-                    for term in terms:
-                        yield token, term
-                    if not rest:
-                        continue
-                    token = rest
-            for word in token.split("."):
-                if not word or word.isdigit():
-                    continue  # amounts, house numbers, dates: noise for the subject
-                if word in stops or word in places or len(word) < 2:
-                    continue  # before acronyms: the English "its" is not ITS (istituti tecnici superiori)
-                if self.acronyms and word in ACRONYMS:
-                    yield word, word
-                    for expansion in ACRONYMS[word].split():
-                        if expansion not in stops:
-                            yield expansion, self.normalise_word(expansion)
-                    continue
-                yield word, self.normalise_word(word, english)
+            previous_mission, mission = mission, (_MISSION_DIGIT.get(token) if self.codes else None)
+            component = _COMPONENT_DIGIT.get(token)
+            if previous_mission and component:
+                out.append((token, f"{CODE_PREFIX}m{previous_mission}c{component}"))
+            else:
+                out += cache[token]
+        return out
+
+    def _token_pairs(self, token: str, english: bool) -> _Pairs:
+        """The pairs of a token out of context: its code terms, then the words of it (or of what follows a code)."""
+        pairs: list[tuple[str, str]] = []
+        coded = self._code_terms(token) if self.codes else None
+        if coded is not None:
+            terms, rest = coded
+            pairs = [(token, term) for term in terms]
+            token = rest  # "" when nothing is glued after the code
+        for word in token.split("."):
+            pairs.extend(self._word_pairs(word, english))
+        return tuple(pairs)
+
+    def _word_pairs(self, word: str, english: bool) -> _Pairs:
+        if not word or word.isdigit():
+            return ()  # amounts, house numbers, dates: noise for the subject
+        stops = stop_words() if self.stop_words else frozenset()
+        if word in stops or (self.places and word in place_words()) or len(word) < 2:
+            return ()  # before acronyms: the English "its" is not ITS (istituti tecnici superiori)
+        if self.acronyms and word in ACRONYMS:
+            expansion = [(w, self.normalise_word(w)) for w in ACRONYMS[word].split() if w not in stops]
+            return ((word, word), *expansion)
+        return ((word, self.normalise_word(word, english)),)
 
     def terms(self, text: str) -> list[str]:
         """Unigram index terms of ``text``."""
