@@ -28,7 +28,8 @@ import Stemmer
 from cercabandi.core.comuni import all_comuni
 from cercabandi.core.folding import fold as fold_text
 
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
+# possessive: a word never gives back letters (nothing after it could use them), so no backtracking
+_TOKEN_RE = re.compile(r"[a-z0-9]++(?:\.[a-z0-9]++)*+")
 _MEASURE_RE = re.compile(r"^m(\d)c(\d)([ir])(\d{1,2})(?:\.(\d{1,2}))?(?:\.(\d{1,2}))?")
 # "1.2", "1.4.3", "1.2c", and codes glued to the next word as in "1.4.1istsc..." (the rest is kept).
 _NUMBERED_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?(?![\d.])([a-z][a-z0-9.]*)?$")
