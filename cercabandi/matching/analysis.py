@@ -16,11 +16,10 @@ project titled "1.4.3 - app" gives ``§1.4.3`` too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
-from itertools import chain
 from typing import Any
 
 import Stemmer
@@ -93,6 +92,18 @@ _IT_FUNCTION = frozenset(
 
 # (word as folded, index term) pairs: what a token gives out of context.
 _Pairs = tuple[tuple[str, str], ...]
+
+
+class _TokenPairs(dict[str, _Pairs]):
+    """The pairs of each distinct token, read by ``read`` on its first lookup (one C lookup afterwards)."""
+
+    def __init__(self, read: Callable[[str], _Pairs]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, token: str) -> _Pairs:
+        pairs = self[token] = self.read(token)
+        return pairs
 
 
 def fold(text: str) -> str:
@@ -377,8 +388,7 @@ class ItalianAnalyser:
         self._english_cache: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], Concept] | None = None
         self._ends: dict[str, tuple[int, ...]] | None = None
-        self._tokens: dict[str, _Pairs] = {}
-        self._english_tokens: dict[str, _Pairs] = {}
+        self._tokens: dict[bool, _TokenPairs] = {}  # per language (English stemming or not)
         self._synonym_of: dict[str, str] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -389,7 +399,6 @@ class ItalianAnalyser:
             _cache={},
             _english_cache={},
             _tokens={},
-            _english_tokens={},
             _synonym_of=None,
             _phrases=None,
             _ends=None,
@@ -487,10 +496,13 @@ class ItalianAnalyser:
         for end, term in enumerate(terms, start=1):
             if term not in ends:
                 continue
-            found = {phrases[key] for n in ends[term] if n <= end and (key := tuple(terms[end - n : end])) in phrases}
+            found = set()
+            for n in ends[term]:
+                if n <= end and (concept := phrases.get(tuple(terms[end - n : end]))) is not None:
+                    found.add(concept)
             if found:
                 out += pairs[done:end]
-                out.extend((concept.label, concept.term) for concept in sorted(found, key=lambda c: c.term))
+                out += [(concept.label, concept.term) for concept in sorted(found, key=lambda c: c.term)]
                 done = end
         out += pairs[done:]
         return out
@@ -524,13 +536,15 @@ class ItalianAnalyser:
     def _word_terms(self, tokens: list[str], english: bool) -> list[tuple[str, str]]:
         """The pairs of every token, each distinct token read once (per language); then what its neighbours
         change: the words of a street name dropped, a component after a mission ("M5 C3") read as ``§m5c3``."""
-        cache = self._english_tokens if english else self._tokens
-        for token in set(tokens).difference(cache):
-            cache[token] = self._token_pairs(token, english)
+        cache = self._tokens.get(english)
+        if cache is None:
+            cache = self._tokens[english] = _TokenPairs(partial(self._token_pairs, english=english))
         streets = street_name_spans(tokens) if self.places else set()
-        if not streets and not (self.codes and not _MISSION_DIGIT.keys().isdisjoint(tokens)):
-            return list(chain.from_iterable(map(cache.__getitem__, tokens)))
         out: list[tuple[str, str]] = []
+        if not streets and not (self.codes and not _MISSION_DIGIT.keys().isdisjoint(tokens)):
+            for token in tokens:
+                out += cache[token]
+            return out
         mission: str | None = None  # the previous token's mission digit ("m5" then "c3")
         for position, token in enumerate(tokens):
             if position in streets:
