@@ -534,31 +534,29 @@ class ItalianAnalyser:
         return self._with_concepts(pairs) if self.concepts else pairs
 
     def _word_terms(self, tokens: list[str], english: bool) -> list[tuple[str, str]]:
-        """The pairs of every token, each distinct token read once (per language); then what its neighbours
-        change: the words of a street name dropped, a component after a mission ("M5 C3") read as ``§m5c3``."""
+        """The pairs of every token, each distinct token read once (per language), in context: the words of a
+        street name dropped, a component right after a mission ("M5 C3") read with it as one token "m5 c3"."""
         cache = self._tokens.get(english)
         if cache is None:
             cache = self._tokens[english] = _TokenPairs(partial(self._token_pairs, english=english))
         streets = street_name_spans(tokens) if self.places else set()
+        if streets:
+            tokens = [token for position, token in enumerate(tokens) if position not in streets]
+        if self.codes and not (_MISSION_DIGIT.keys().isdisjoint(tokens) or _COMPONENT_DIGIT.keys().isdisjoint(tokens)):
+            tokens = [
+                f"{before} {token}" if token in _COMPONENT_DIGIT and before in _MISSION_DIGIT else token
+                for before, token in zip(["", *tokens], tokens, strict=False)
+            ]
         out: list[tuple[str, str]] = []
-        if not streets and not (self.codes and not _MISSION_DIGIT.keys().isdisjoint(tokens)):
-            for token in tokens:
-                out += cache[token]
-            return out
-        mission: str | None = None  # the previous token's mission digit ("m5" then "c3")
-        for position, token in enumerate(tokens):
-            if position in streets:
-                continue
-            previous_mission, mission = mission, (_MISSION_DIGIT.get(token) if self.codes else None)
-            component = _COMPONENT_DIGIT.get(token)
-            if previous_mission and component:
-                out.append((token, f"{CODE_PREFIX}m{previous_mission}c{component}"))
-            else:
-                out += cache[token]
+        for token in tokens:
+            out += cache[token]
         return out
 
     def _token_pairs(self, token: str, english: bool) -> _Pairs:
         """The pairs of a token out of context: its code terms, then the words of it (or of what follows a code)."""
+        if " " in token:  # a component after a mission, joined by _word_terms: "m5 c3" -> §m5c3
+            mission, component = token.split()
+            return ((component, f"{CODE_PREFIX}m{_MISSION_DIGIT[mission]}c{_COMPONENT_DIGIT[component]}"),)
         pairs: list[tuple[str, str]] = []
         coded = self._code_terms(token) if self.codes else None
         if coded is not None:
