@@ -16,9 +16,9 @@ project titled "1.4.3 - app" gives ``§1.4.3`` too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from typing import Any
 
@@ -27,13 +27,14 @@ import Stemmer
 from cercabandi.core.comuni import all_comuni
 from cercabandi.core.folding import fold as fold_text
 
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
+# possessive: a word never gives back letters (nothing after it could use them), so no backtracking
+_TOKEN_RE = re.compile(r"[a-z0-9]++(?:\.[a-z0-9]++)*+")
 _MEASURE_RE = re.compile(r"^m(\d)c(\d)([ir])(\d{1,2})(?:\.(\d{1,2}))?(?:\.(\d{1,2}))?")
 # "1.2", "1.4.3", "1.2c", and codes glued to the next word as in "1.4.1istsc..." (the rest is kept).
 _NUMBERED_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{1,2}))?(?![\d.])([a-z][a-z0-9.]*)?$")
-# "M5 C3" written apart
-_MISSION_RE = re.compile(r"^m(\d)$")
-_COMPONENT_RE = re.compile(r"^c(\d)$")
+# "M5 C3" written apart: the digit of a mission token and of a component token
+_MISSION_DIGIT = {f"m{d}": str(d) for d in range(10)}
+_COMPONENT_DIGIT = {f"c{d}": str(d) for d in range(10)}
 _APOSTROPHES = ("'", "’", "`", "‘")
 
 CODE_PREFIX = "§"
@@ -89,8 +90,20 @@ _IT_FUNCTION = frozenset(
     ]
 )
 
-# A token as a code: its mission digit ("m5"), its component digit ("c3"), its code terms and glued rest.
-_TokenCodes = tuple[str | None, str | None, tuple[list[str], str] | None]
+# (word as folded, index term) pairs: what a token gives out of context.
+_Pairs = tuple[tuple[str, str], ...]
+
+
+class _TokenPairs(dict[str, _Pairs]):
+    """The pairs of each distinct token, read by ``read`` on its first lookup (one C lookup afterwards)."""
+
+    def __init__(self, read: Callable[[str], _Pairs]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, token: str) -> _Pairs:
+        pairs = self[token] = self.read(token)
+        return pairs
 
 
 def fold(text: str) -> str:
@@ -187,6 +200,8 @@ _STREET_NAME_MAX = 3
 def street_name_spans(tokens: Sequence[str]) -> set[int]:
     """Positions of the words of street names: after a street word, up to three words then a house number."""
     dropped: set[int] = set()
+    if STREET_WORDS.isdisjoint(tokens):
+        return dropped
     for i, token in enumerate(tokens):
         if token not in STREET_WORDS:
             continue
@@ -296,7 +311,8 @@ class ItalianAnalyser:
         self._cache: dict[str, str] = {}
         self._english_cache: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], Concept] | None = None
-        self._codes: dict[str, _TokenCodes] = {}
+        self._ends: dict[str, tuple[int, ...]] | None = None
+        self._tokens: dict[bool, _TokenPairs] = {}  # per language (English stemming or not)
         self._synonym_of: dict[str, str] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -306,9 +322,10 @@ class ItalianAnalyser:
             _english_stemmer=None,
             _cache={},
             _english_cache={},
-            _codes={},
+            _tokens={},
             _synonym_of=None,
             _phrases=None,
+            _ends=None,
         )
         return state
 
@@ -380,18 +397,38 @@ class ItalianAnalyser:
             words.setdefault(concept.term, set()).update(key)
         return {term: frozenset(ws) for term, ws in words.items()}
 
+    def _phrase_ends(self) -> dict[str, tuple[int, ...]]:
+        """For each index term that ends a lexicon phrasing, the lengths of the phrasings it ends."""
+        if self._ends is None:
+            lengths: dict[str, set[int]] = {}
+            for key in self._concept_phrases():
+                if key:
+                    lengths.setdefault(key[-1], set()).add(len(key))
+            self._ends = {term: tuple(sorted(ns)) for term, ns in lengths.items()}
+        return self._ends
+
     def _with_concepts(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """``pairs`` with a concept term after the last word of every phrasing of a lexicon concept."""
-        phrases = self._concept_phrases()
-        longest = max(map(len, phrases), default=0)
+        ends = self._phrase_ends()
         terms = [term for _, term in pairs]
+        if ends.keys().isdisjoint(terms):
+            return pairs
+        # look back only from the words that end some phrasing, by the lengths of the phrasings they end
+        phrases = self._concept_phrases()
         out: list[tuple[str, str]] = []
-        for end, pair in enumerate(pairs, start=1):
-            out.append(pair)
-            found = {
-                phrases[key] for n in range(1, min(longest, end) + 1) if (key := tuple(terms[end - n : end])) in phrases
-            }
-            out.extend((concept.label, concept.term) for concept in sorted(found, key=lambda c: c.term))
+        done = 0
+        for end, term in enumerate(terms, start=1):
+            if term not in ends:
+                continue
+            found = set()
+            for n in ends[term]:
+                if n <= end and (concept := phrases.get(tuple(terms[end - n : end]))) is not None:
+                    found.add(concept)
+            if found:
+                out += pairs[done:end]
+                out += [(concept.label, concept.term) for concept in sorted(found, key=lambda c: c.term)]
+                done = end
+        out += pairs[done:]
         return out
 
     def _code_terms(self, token: str) -> tuple[list[str], str] | None:
@@ -413,19 +450,6 @@ class ItalianAnalyser:
             return terms, rest if rest and len(rest) > 1 else ""
         return None
 
-    def _token_codes(self, token: str) -> _TokenCodes:
-        """What a token is as a code, read once per distinct token (four regular expressions)."""
-        cached = self._codes.get(token)
-        if cached is None:
-            mission, component = _MISSION_RE.match(token), _COMPONENT_RE.match(token)
-            cached = (
-                mission.group(1) if mission else None,
-                component.group(1) if component else None,
-                self._code_terms(token),
-            )
-            self._codes[token] = cached
-        return cached
-
     def surface_terms(self, text: str) -> list[tuple[str, str]]:
         """(word as folded, index term) for every kept word of ``text``, in order; after the words of a lexicon
         phrase, (concept name, concept term). An English text is stemmed as English."""
@@ -433,42 +457,53 @@ class ItalianAnalyser:
 
     def surface_terms_of(self, folded: list[str]) -> list[tuple[str, str]]:
         """``surface_terms`` of a text already split by ``tokens``."""
-        pairs = list(self._word_terms(folded, self.english and is_english(folded)))
+        pairs = self._word_terms(folded, self.english and is_english(folded))
         return self._with_concepts(pairs) if self.concepts else pairs
 
-    def _word_terms(self, tokens: list[str], english: bool) -> Iterator[tuple[str, str]]:
-        stops = stop_words() if self.stop_words else frozenset()
-        places = place_words() if self.places else frozenset()
+    def _word_terms(self, tokens: list[str], english: bool) -> list[tuple[str, str]]:
+        """The pairs of every token, each distinct token read once (per language), in context: the words of a
+        street name dropped, a component right after a mission ("M5 C3") read with it as one token "m5 c3"."""
+        cache = self._tokens.get(english)
+        if cache is None:
+            cache = self._tokens[english] = _TokenPairs(partial(self._token_pairs, english=english))
         streets = street_name_spans(tokens) if self.places else set()
-        mission: str | None = None  # the previous token's mission digit ("m5" then "c3")
-        for position, token in enumerate(tokens):
-            if position in streets:
-                continue
-            if self.codes:
-                previous_mission = mission
-                mission, component, coded = self._token_codes(token)
-                if previous_mission and component:
-                    yield token, f"{CODE_PREFIX}m{previous_mission}c{component}"
-                    continue
-                if coded is not None:
-                    terms, rest = coded
-                    for term in terms:
-                        yield token, term
-                    if not rest:
-                        continue
-                    token = rest
-            for word in token.split("."):
-                if not word or word.isdigit():
-                    continue  # amounts, house numbers, dates: noise for the subject
-                if word in stops or word in places or len(word) < 2:
-                    continue  # before acronyms: the English "its" is not ITS (istituti tecnici superiori)
-                if self.acronyms and word in ACRONYMS:
-                    yield word, word
-                    for expansion in ACRONYMS[word].split():
-                        if expansion not in stops:
-                            yield expansion, self.normalise_word(expansion)
-                    continue
-                yield word, self.normalise_word(word, english)
+        if streets:
+            tokens = [token for position, token in enumerate(tokens) if position not in streets]
+        if self.codes and not (_MISSION_DIGIT.keys().isdisjoint(tokens) or _COMPONENT_DIGIT.keys().isdisjoint(tokens)):
+            tokens = [
+                f"{before} {token}" if token in _COMPONENT_DIGIT and before in _MISSION_DIGIT else token
+                for before, token in zip(["", *tokens], tokens, strict=False)
+            ]
+        out: list[tuple[str, str]] = []
+        for token in tokens:
+            out += cache[token]
+        return out
+
+    def _token_pairs(self, token: str, english: bool) -> _Pairs:
+        """The pairs of a token out of context: its code terms, then the words of it (or of what follows a code)."""
+        if " " in token:  # a component after a mission, joined by _word_terms: "m5 c3" -> §m5c3
+            mission, component = token.split()
+            return ((component, f"{CODE_PREFIX}m{_MISSION_DIGIT[mission]}c{_COMPONENT_DIGIT[component]}"),)
+        pairs: list[tuple[str, str]] = []
+        coded = self._code_terms(token) if self.codes else None
+        if coded is not None:
+            terms, rest = coded
+            pairs = [(token, term) for term in terms]
+            token = rest  # "" when nothing is glued after the code
+        for word in token.split("."):
+            pairs.extend(self._word_pairs(word, english))
+        return tuple(pairs)
+
+    def _word_pairs(self, word: str, english: bool) -> _Pairs:
+        if not word or word.isdigit():
+            return ()  # amounts, house numbers, dates: noise for the subject
+        stops = stop_words() if self.stop_words else frozenset()
+        if word in stops or (self.places and word in place_words()) or len(word) < 2:
+            return ()  # before acronyms: the English "its" is not ITS (istituti tecnici superiori)
+        if self.acronyms and word in ACRONYMS:
+            expansion = [(w, self.normalise_word(w)) for w in ACRONYMS[word].split() if w not in stops]
+            return ((word, word), *expansion)
+        return ((word, self.normalise_word(word, english)),)
 
     def terms(self, text: str) -> list[str]:
         """Unigram index terms of ``text``."""

@@ -31,10 +31,21 @@ def test_fold_drops_accents_and_case_fast_and_slow_alike() -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40) | st.sampled_from(["Città ǅ “€” ﬁ é a͏̀"]))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+    | st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=40)
+    | st.sampled_from(["Città ǅ “€” ﬁ é a͏̀", "Città ½ µ ¨´¸ ÀÉÎÕÜ ß ÿ", "ÀÉÎÕÜ ß ÿ ª º ² ¨´¸"])
+)
 def test_fold_fast_paths_equal_the_definition(text: str) -> None:
-    """ASCII as is and Latin accents by NFKD are only shortcuts: the result is strip_accents().lower()."""
+    """ASCII as is, Latin-1 by a table and Latin accents by NFKD are only shortcuts: the result is
+    strip_accents().lower()."""
     assert fold(text) == strip_accents(text).lower()
+
+
+def test_fold_of_every_latin1_character_is_the_definition() -> None:
+    latin1 = "".join(map(chr, range(256)))
+    assert fold(latin1) == strip_accents(latin1).lower()
+    assert all(fold(f"{c}à") == strip_accents(f"{c}à").lower() for c in latin1)
 
 
 def test_month_names_read_in_normalise_are_the_core_ones() -> None:
