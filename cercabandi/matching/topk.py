@@ -150,8 +150,8 @@ def top_k(
 ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
     """Best ``k`` documents for every query row by dot product (cosine on L2-normalised rows).
 
-    Order: by score, then by document index. With ``n_jobs`` > 1, chunks run in threads (scipy's
-    sparse products release the GIL); at most ``n_jobs`` chunks are in memory at once, and the
+    Order: by score, then by document index. With ``n_jobs`` > 1, chunks run in threads (the compiled
+    kernels release the GIL); at most ``n_jobs`` chunks are in memory at once, and the
     ``hook`` must then be safe to call from several threads on different chunks.
     """
     n_queries = queries.shape[0]
